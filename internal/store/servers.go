@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Server statuses of section 5.1.1.
+const (
+	ServerCreating   = 0 // also 1, 3 and 4 in the reference
+	ServerAbnormal   = 2
+	ServerRunning    = 5
+	ServerFrozen     = 8
+	ServerShutdown   = 10
+	ServerStopping   = 11
+	ServerStopFailed = 12
+	ServerStarting   = 13
+)
+
+// Port is an application port a purchase asks to forward to every phone.
+type Port struct {
+	Name               string `json:"name"`
+	ListenPort         int    `json:"listen_port"`
+	InternetAccessible bool   `json:"internet_accessible"`
+}
+
+// Server is a cloud phone server: one host holding the phones of one phone model.
+type Server struct {
+	ID                  string
+	ProjectID           string
+	Name                string
+	ServerModelName     string
+	PhoneModelName      string
+	ImageID             string
+	KeypairName         string
+	Status              int
+	AvailabilityZone    string
+	VPCID               string
+	VPCCIDR             string
+	SubnetID            string
+	SubnetCIDR          string
+	NetworkVersion      string
+	EnterpriseProjectID string
+	OrderID             string
+	ProductID           string
+	ChargingMode        int
+	HostID              string
+	BandwidthID         string
+	Ports               []Port
+	PhoneVolumeType     string
+	PhoneVolumeSize     int
+	ShareVolumeType     string
+	ShareVolumeSize     int
+	EncodeServerID      string
+	EncodeServerStatus  int
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// ServerListParams filters the servers of one project (section 5.1.1).
+type ServerListParams struct {
+	ProjectID      string
+	NameContains   string
+	ServerID       string
+	NetworkVersion string
+	PhoneModelName string
+	CreatedSince   *time.Time
+	CreatedUntil   *time.Time
+	Status         *int
+	Page           Page
+}
+
+// ServerUpdateParams changes the fields that are set.
+type ServerUpdateParams struct {
+	ProjectID   string
+	ID          string
+	Name        *string
+	Status      *int
+	KeypairName *string
+}
+
+// Bandwidth is a server's bandwidth (section 5.2).
+type Bandwidth struct {
+	ID         string
+	ProjectID  string
+	Name       string
+	Size       int
+	ChargeMode int
+	ShareType  int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// BandwidthListParams pages a project's bandwidths.
+type BandwidthListParams struct {
+	ProjectID string
+	Page      Page
+}
+
+// Servers persists servers and their bandwidths.
+type Servers interface {
+	ServerInsert(ctx context.Context, s *Server) error
+	ServerGet(ctx context.Context, projectID, id string) (*Server, error)
+	// ServerList returns one page, newest first, and the total before paging.
+	ServerList(ctx context.Context, p *ServerListParams) ([]Server, int, error)
+	ServerUpdate(ctx context.Context, p *ServerUpdateParams) error
+	ServerCount(ctx context.Context, projectID string) (int, error)
+
+	// BandwidthUpsert creates the bandwidth or, for a shared one that exists, leaves it as it is.
+	BandwidthUpsert(ctx context.Context, b *Bandwidth) error
+	BandwidthGet(ctx context.Context, projectID, id string) (*Bandwidth, error)
+	BandwidthList(ctx context.Context, p *BandwidthListParams) ([]Bandwidth, int, error)
+	BandwidthUpdateSize(ctx context.Context, projectID, id string, size int) error
+}
