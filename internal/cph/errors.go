@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/opencph/opencph/internal/job"
 )
 
 // Code is an error code a client matches on: a CPS code of the reference's catalogue or one of
@@ -98,4 +100,14 @@ func AsError(err error) *Error {
 		return e
 	}
 	return CPS0003.Wrap(err)
+}
+
+// ClassifyJobError gives a failed job's error_code and error_msg: the coded error's, CPS.0054 for
+// a job the engine gave up on, CPS.0003 (internal) for anything else.
+func ClassifyJobError(err error) (code, msg string, internal bool) {
+	if errors.Is(err, job.ErrGaveUp) {
+		return string(CPS0054), CPS0054.Message(), false
+	}
+	ce := AsError(err)
+	return string(ce.Code), ce.Msg, ce.Code == CPS0003
 }

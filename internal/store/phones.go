@@ -14,7 +14,8 @@ const (
 	PhoneFrozen        = 6
 	PhoneStopping      = 7
 	PhoneStopped       = 8
-	PhoneCreateFailed  = -2
+	PhoneAbnormal      = -7
+	PhoneCreateFailed  = -8
 	PhoneResetFailed   = -5
 	PhoneRestartFailed = -6
 	PhoneStopFailed    = -9
@@ -60,6 +61,7 @@ type PhoneUpdateParams struct {
 	Status    *int
 	ImageID   *string
 	Property  *string
+	PhoneIP   *string
 }
 
 // Phones persists phones.

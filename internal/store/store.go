@@ -5,6 +5,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 )
 
@@ -33,4 +35,11 @@ type Store interface {
 type Page struct {
 	Offset int
 	Limit  int
+}
+
+// NewID returns a fresh id in the API's format: 32 lowercase hex characters.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
