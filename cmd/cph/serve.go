@@ -20,6 +20,7 @@ import (
 	"github.com/opencph/opencph/internal/runtime"
 	_ "github.com/opencph/opencph/internal/runtime/sim" // registers the sim driver
 	"github.com/opencph/opencph/internal/server"
+	"github.com/opencph/opencph/internal/store"
 	"github.com/opencph/opencph/internal/store/sqlite"
 )
 
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string) error {
 		Store: st, Runtime: driver, Catalog: catalog, Jobs: engine,
 		Keypairs: func(ctx context.Context, projectID, name string) (bool, error) {
 			_, err := identity.KeypairGet(ctx, projectID, name)
-			if errors.Is(err, iam.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				return false, nil
 			}
 			return err == nil, err
@@ -103,7 +104,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}()
 	slog.Info("cph serving", "endpoint", endpoint, "region", cfg.Region, "runtime", driver.Name(),
-		"data_dir", cfg.DataDir, "credentials", creds.Path, "project_id", creds.ProjectID)
+		"data_dir", cfg.DataDir, "credentials", filepath.Join(cfg.DataDir, iam.CredentialsFile), "project_id", creds.ProjectID)
 
 	select {
 	case err := <-errc:

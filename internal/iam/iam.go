@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -45,6 +46,9 @@ type Config struct {
 type Service struct {
 	st  store.Store
 	cfg Config
+	// dummyHash is compared against when a signing-in user does not exist, so that a miss costs
+	// as much time as a wrong password and user names cannot be probed by timing.
+	dummyHash func() []byte
 }
 
 // New returns a service persisting to st.
@@ -61,7 +65,12 @@ func New(st store.Store, cfg Config) *Service {
 	if cfg.PasswordCost == 0 {
 		cfg.PasswordCost = bcrypt.DefaultCost
 	}
-	return &Service{st: st, cfg: cfg}
+	s := &Service{st: st, cfg: cfg}
+	s.dummyHash = sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("opencph-dummy-password"), cfg.PasswordCost)
+		return h
+	})
+	return s
 }
 
 // Principal is an authenticated caller.

@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/opencph/opencph/internal/cph"
 	"github.com/opencph/opencph/internal/store"
 )
 
@@ -48,16 +48,9 @@ type tokenRequest struct {
 	} `json:"auth"`
 }
 
-// errBadCredentials is the one answer to an unknown user or a wrong password, so user names
-// cannot be probed.
-var errBadCredentials = unauthorized("the username or password is wrong")
-
-// dummyHash is compared against when the user does not exist, so that a miss costs as much time
-// as a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("opencph-dummy-password"), bcrypt.DefaultCost)
-	return h
-})
+// badCredentials is the one answer to an unknown user or a wrong password, so user names cannot
+// be probed.
+func badCredentials() error { return unauthorized("the username or password is wrong") }
 
 // handleTokenCreate is POST /v3/auth/tokens: a password sign-in, answering 201 with the token in
 // X-Subject-Token and Keystone's token body.
@@ -74,14 +67,14 @@ func (s *Service) handleTokenCreate(c *call) (*reply, error) {
 	pu := id.Password.User
 	u, err := s.findUser(ctx, pu.ID, pu.Name, pu.Domain)
 	if errors.Is(err, store.ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pu.Password))
-		return nil, errBadCredentials
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(pu.Password))
+		return nil, badCredentials()
 	}
 	if err != nil {
 		return nil, err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pu.Password)) != nil {
-		return nil, errBadCredentials
+		return nil, badCredentials()
 	}
 	p, err := s.principalFor(ctx, u)
 	if err != nil {
@@ -128,25 +121,30 @@ func (s *Service) findUser(ctx context.Context, id, name string, domain *ref) (*
 // that does not exist is refused like one that is not granted.
 func (s *Service) scopeProject(ctx context.Context, u *store.User, pr *ref) (*store.Project, error) {
 	noAccess := unauthorized("the user has no access to the requested project")
-	domainID := u.DomainID
-	if pr.ID == "" && pr.Domain != nil && (pr.Domain.ID != "" || pr.Domain.Name != "") {
-		d, err := s.st.DomainGet(ctx, &store.DomainGetParams{ID: pr.Domain.ID, Name: pr.Domain.Name})
-		if err != nil || d.ID != u.DomainID {
-			return nil, noAccess
-		}
-	}
 	if pr.ID == "" && pr.Name == "" {
 		return nil, badRequest("the project scope needs an id or a name")
 	}
-	project, err := s.st.ProjectGet(ctx, &store.ProjectGetParams{ID: pr.ID, DomainID: domainID, Name: pr.Name})
+	if pr.ID == "" && pr.Domain != nil && (pr.Domain.ID != "" || pr.Domain.Name != "") {
+		d, err := s.st.DomainGet(ctx, &store.DomainGetParams{ID: pr.Domain.ID, Name: pr.Domain.Name})
+		if errors.Is(err, store.ErrNotFound) || (err == nil && d.ID != u.DomainID) {
+			return nil, noAccess
+		}
+		if err != nil {
+			return nil, fmt.Errorf("look up project domain: %w", err)
+		}
+	}
+	project, err := s.st.ProjectGet(ctx, &store.ProjectGetParams{ID: pr.ID, DomainID: u.DomainID, Name: pr.Name})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noAccess
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up project: %w", err)
 	}
-	if err := s.canUseProject(ctx, u.ID, u.DomainID, u.Admin, project.ID); err != nil {
+	var refused *cph.Error
+	if err := s.canUseProject(ctx, u.ID, u.DomainID, u.Admin, project.ID); errors.As(err, &refused) {
 		return nil, noAccess
+	} else if err != nil {
+		return nil, err
 	}
 	return project, nil
 }

@@ -63,22 +63,17 @@ func New(cfg Config) *Server {
 
 // Handler is the whole HTTP surface: the CPH API, the IAM endpoints, health and metrics.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	byPattern := map[string]map[string]endpoint{}
-	var order []string
+	routes := newRouteSet()
 	for _, ep := range s.endpoints() {
-		if byPattern[ep.Path] == nil {
-			byPattern[ep.Path] = map[string]endpoint{}
-			order = append(order, ep.Path)
-		}
-		byPattern[ep.Path][ep.Method] = ep
-	}
-	for _, pattern := range order {
-		methods := byPattern[pattern]
-		mux.Handle(pattern, s.instrument(pattern, s.dispatch(methods)))
+		routes.add(ep.Method, ep.Path, s.api(ep))
 	}
 	for _, rt := range s.iam.Routes() {
-		mux.Handle(rt.Pattern, s.instrument(rt.Pattern, s.plain(rt.Method, rt.Handler)))
+		// IAM routes authenticate themselves: the token endpoint has no caller yet.
+		routes.add(rt.Method, rt.Pattern, rt.Handler)
+	}
+	mux := http.NewServeMux()
+	for _, pattern := range routes.order {
+		mux.Handle(pattern, s.instrument(pattern, s.dispatch(routes.byPattern[pattern])))
 	}
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
@@ -90,6 +85,23 @@ func (s *Server) Handler() http.Handler {
 		s.write(w, r, response.SmartError(cph.APIGW0101.Err()))
 	})))
 	return withRequestID(mux)
+}
+
+// routeSet groups handlers by path pattern, so that one mux entry serves every method of a path
+// and a wrong method answers in the API's error format rather than the mux's plain text.
+type routeSet struct {
+	order     []string
+	byPattern map[string]map[string]http.Handler
+}
+
+func newRouteSet() *routeSet { return &routeSet{byPattern: map[string]map[string]http.Handler{}} }
+
+func (rs *routeSet) add(method, pattern string, h http.Handler) {
+	if rs.byPattern[pattern] == nil {
+		rs.byPattern[pattern] = map[string]http.Handler{}
+		rs.order = append(rs.order, pattern)
+	}
+	rs.byPattern[pattern][method] = h
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -114,32 +126,23 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// dispatch picks the endpoint of the request's method, so a known path with another method
-// answers in the API's error format rather than the mux's plain text.
-func (s *Server) dispatch(methods map[string]endpoint) http.Handler {
+// dispatch picks the handler of the request's method.
+func (s *Server) dispatch(methods map[string]http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ep, ok := methods[r.Method]
+		h, ok := methods[r.Method]
 		if !ok {
 			e := cph.APIGW0101.Errf("method %s is not allowed here", r.Method)
 			e.Status = http.StatusMethodNotAllowed
 			s.write(w, r, response.SmartError(e))
 			return
 		}
-		s.write(w, r, s.serve(r, ep))
+		h.ServeHTTP(w, r)
 	})
 }
 
-// plain serves an IAM route, which authenticates itself, with the same method check.
-func (s *Server) plain(method string, h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if method != "" && r.Method != method {
-			e := cph.APIGW0101.Errf("method %s is not allowed here", r.Method)
-			e.Status = http.StatusMethodNotAllowed
-			s.write(w, r, response.SmartError(e))
-			return
-		}
-		h(w, r)
-	})
+// api serves one endpoint of the route table.
+func (s *Server) api(ep endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.write(w, r, s.serve(r, ep)) })
 }
 
 // serve runs the checks every API call passes (body limit, authentication, project access and the

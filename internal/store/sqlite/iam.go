@@ -96,7 +96,7 @@ func (s *Store) DomainGet(ctx context.Context, p *store.DomainGetParams) (*store
 
 const iamProjectCols = `p.id, p.domain_id, p.name, p.description, p.created_at`
 
-func scanProject(r iamScanner) (*store.Project, error) {
+func iamScanProject(r iamScanner) (*store.Project, error) {
 	var p store.Project
 	var created int64
 	if err := r.Scan(&p.ID, &p.DomainID, &p.Name, &p.Description, &created); err != nil {
@@ -130,7 +130,7 @@ func (s *Store) ProjectGet(ctx context.Context, p *store.ProjectGetParams) (*sto
 		w.add("p.domain_id = ?", p.DomainID)
 		w.add("p.name = ?", p.Name)
 	}
-	pr, err := scanProject(s.q.QueryRowContext(ctx,
+	pr, err := iamScanProject(s.q.QueryRowContext(ctx,
 		`SELECT `+iamProjectCols+` FROM iam_projects p`+w.sql(), w.args...))
 	if err != nil {
 		return nil, fmt.Errorf("get project %s%s: %w", p.ID, p.Name, iamErr(err))
@@ -159,7 +159,7 @@ func (s *Store) ProjectList(ctx context.Context, p *store.ProjectListParams) ([]
 	defer rows.Close()
 	var out []store.Project
 	for rows.Next() {
-		pr, err := scanProject(rows)
+		pr, err := iamScanProject(rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan project: %w", err)
 		}
@@ -170,7 +170,7 @@ func (s *Store) ProjectList(ctx context.Context, p *store.ProjectListParams) ([]
 
 const iamUserCols = `id, domain_id, name, password_hash, admin, created_at`
 
-func scanUser(r iamScanner) (*store.User, error) {
+func iamScanUser(r iamScanner) (*store.User, error) {
 	var u store.User
 	var created int64
 	if err := r.Scan(&u.ID, &u.DomainID, &u.Name, &u.PasswordHash, &u.Admin, &created); err != nil {
@@ -203,7 +203,7 @@ func (s *Store) UserGet(ctx context.Context, p *store.UserGetParams) (*store.Use
 		w.add("domain_id = ?", p.DomainID)
 		w.add("name = ?", p.Name)
 	}
-	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT `+iamUserCols+` FROM iam_users`+w.sql(), w.args...))
+	u, err := iamScanUser(s.q.QueryRowContext(ctx, `SELECT `+iamUserCols+` FROM iam_users`+w.sql(), w.args...))
 	if err != nil {
 		return nil, fmt.Errorf("get user %s%s: %w", p.ID, p.Name, iamErr(err))
 	}
@@ -223,7 +223,7 @@ func (s *Store) UserList(ctx context.Context, p *store.UserListParams) ([]store.
 	defer rows.Close()
 	var out []store.User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := iamScanUser(rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan user: %w", err)
 		}
@@ -272,7 +272,7 @@ func (s *Store) UserProjectGet(ctx context.Context, userID, projectID string) (*
 
 const iamKeyCols = `k.access_key, k.user_id, k.secret, k.description, k.created_at`
 
-func scanAccessKey(r iamScanner) (*store.AccessKey, error) {
+func iamScanAccessKey(r iamScanner) (*store.AccessKey, error) {
 	var k store.AccessKey
 	var created int64
 	if err := r.Scan(&k.AccessKey, &k.UserID, &k.Secret, &k.Description, &created); err != nil {
@@ -295,7 +295,7 @@ func (s *Store) AccessKeyInsert(ctx context.Context, k *store.AccessKey) error {
 
 // AccessKeyGet finds a key by its access key.
 func (s *Store) AccessKeyGet(ctx context.Context, accessKey string) (*store.AccessKey, error) {
-	k, err := scanAccessKey(s.q.QueryRowContext(ctx,
+	k, err := iamScanAccessKey(s.q.QueryRowContext(ctx,
 		`SELECT `+iamKeyCols+` FROM iam_access_keys k WHERE k.access_key = ?`, accessKey))
 	if err != nil {
 		return nil, fmt.Errorf("get access key: %w", iamErr(err))
@@ -320,7 +320,7 @@ func (s *Store) AccessKeyList(ctx context.Context, p *store.AccessKeyListParams)
 	defer rows.Close()
 	var out []store.AccessKey
 	for rows.Next() {
-		k, err := scanAccessKey(rows)
+		k, err := iamScanAccessKey(rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan access key: %w", err)
 		}
@@ -379,11 +379,11 @@ func (s *Store) TokenDeleteExpired(ctx context.Context, p *store.TokenDeleteExpi
 // PolicySet replaces the user's policy; an unknown user is ErrNotFound.
 func (s *Store) PolicySet(ctx context.Context, p *store.Policy) error {
 	p.UpdatedAt = iamStamp(p.UpdatedAt)
-	allow, err := json.Marshal(nonNil(p.Allow))
+	allow, err := json.Marshal(iamNonNil(p.Allow))
 	if err != nil {
 		return fmt.Errorf("encode allow: %w", err)
 	}
-	deny, err := json.Marshal(nonNil(p.Deny))
+	deny, err := json.Marshal(iamNonNil(p.Deny))
 	if err != nil {
 		return fmt.Errorf("encode deny: %w", err)
 	}
@@ -416,8 +416,8 @@ func (s *Store) PolicyGet(ctx context.Context, userID string) (*store.Policy, er
 	return &p, nil
 }
 
-// nonNil makes an empty list encode as [] rather than null.
-func nonNil(s []string) []string {
+// iamNonNil makes an empty list encode as [] rather than null.
+func iamNonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
@@ -426,7 +426,7 @@ func nonNil(s []string) []string {
 
 const iamKeypairCols = `project_id, name, type, scope, public_key, fingerprint, algorithm, user_id, created_at`
 
-func scanKeypair(r iamScanner) (*store.Keypair, error) {
+func iamScanKeypair(r iamScanner) (*store.Keypair, error) {
 	var k store.Keypair
 	var created int64
 	if err := r.Scan(&k.ProjectID, &k.Name, &k.Type, &k.Scope, &k.PublicKey, &k.Fingerprint,
@@ -452,7 +452,7 @@ func (s *Store) KeypairInsert(ctx context.Context, k *store.Keypair) error {
 
 // KeypairGet finds a keypair of the project by name.
 func (s *Store) KeypairGet(ctx context.Context, projectID, name string) (*store.Keypair, error) {
-	k, err := scanKeypair(s.q.QueryRowContext(ctx,
+	k, err := iamScanKeypair(s.q.QueryRowContext(ctx,
 		`SELECT `+iamKeypairCols+` FROM iam_keypairs WHERE project_id = ? AND name = ?`, projectID, name))
 	if err != nil {
 		return nil, fmt.Errorf("get keypair %s: %w", name, iamErr(err))
@@ -479,7 +479,7 @@ func (s *Store) KeypairList(ctx context.Context, p *store.KeypairListParams) ([]
 	defer rows.Close()
 	var out []store.Keypair
 	for rows.Next() {
-		k, err := scanKeypair(rows)
+		k, err := iamScanKeypair(rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan keypair: %w", err)
 		}

@@ -68,8 +68,13 @@ func (s *Store) ServerList(ctx context.Context, p *store.ServerListParams) ([]st
 	if p.PhoneModelName != "" {
 		w.add("phone_model_name = ?", p.PhoneModelName)
 	}
+	// Stored times are whole microseconds: round the bounds inwards so both stay inclusive.
 	if p.CreatedSince != nil {
-		w.add("created_at >= ?", p.CreatedSince.UnixMicro())
+		since := p.CreatedSince.UnixMicro()
+		if p.CreatedSince.Nanosecond()%1000 != 0 {
+			since++
+		}
+		w.add("created_at >= ?", since)
 	}
 	if p.CreatedUntil != nil {
 		w.add("created_at <= ?", p.CreatedUntil.UnixMicro())

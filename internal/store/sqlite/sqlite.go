@@ -127,3 +127,6 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// Ping reports whether the database answers; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

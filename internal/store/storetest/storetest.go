@@ -16,9 +16,11 @@ import (
 	"github.com/opencph/opencph/internal/store"
 )
 
-// Exercise runs the conformance suite. newStore must return a fresh, empty, migrated store for
-// each call and arrange its closing with t.Cleanup; subtests call it in parallel.
+// Exercise runs the whole conformance suite, IAM included. newStore must return a fresh,
+// empty, migrated store for each call and arrange its closing with t.Cleanup; subtests call it
+// in parallel.
 func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("IAM", func(t *testing.T) { t.Parallel(); ExerciseIAM(t, newStore) })
 	t.Run("Inventory", func(t *testing.T) { t.Parallel(); exerciseInventory(t, newStore) })
 	t.Run("Servers", func(t *testing.T) { t.Parallel(); exerciseServers(t, newStore) })
 	t.Run("Bandwidths", func(t *testing.T) { t.Parallel(); exerciseBandwidths(t, newStore) })
