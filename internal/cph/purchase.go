@@ -63,7 +63,9 @@ func (s *Service) CreateServers(ctx context.Context, projectID, requestID string
 				ID: sharedBW, ProjectID: projectID, Name: "bandwidth-" + sharedBW[:8], Size: defaultSharedBandwidth,
 				ChargeMode: *req.BandWidth.BandWidthChargeMode, ShareType: BandwidthShared,
 				CreatedAt: now, UpdatedAt: now,
-			}); err != nil {
+			}); errors.Is(err, store.ErrConflict) {
+				return CPS0033.Errf("bandwidth %s belongs to another project", sharedBW)
+			} else if err != nil {
 				return fmt.Errorf("shared bandwidth: %w", err)
 			}
 		}
