@@ -43,7 +43,7 @@ func (s *Service) handleAdminProjectCreate(c *call) (*reply, error) {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	}
-	if err := decode(c.body, &req); err != nil {
+	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
 	if !identName.MatchString(req.Name) {
@@ -106,7 +106,7 @@ type userCreateRequest struct {
 func (s *Service) handleAdminUserCreate(c *call) (*reply, error) {
 	ctx := c.r.Context()
 	var req userCreateRequest
-	if err := decode(c.body, &req); err != nil {
+	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
 	if !identName.MatchString(req.Name) {
@@ -238,7 +238,7 @@ func (s *Service) handleAdminPolicySet(c *call) (*reply, error) {
 		Allow []string `json:"allow"`
 		Deny  []string `json:"deny"`
 	}
-	if err := decode(c.body, &req); err != nil {
+	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
 	if err := validPolicy(req.Allow, req.Deny); err != nil {
@@ -298,7 +298,7 @@ func (s *Service) handleAdminKeyCreate(c *call) (*reply, error) {
 		User        string `json:"user"`
 		Description string `json:"description"`
 	}
-	if err := decode(c.body, &req); err != nil {
+	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
 	if req.User == "" {

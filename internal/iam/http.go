@@ -1,15 +1,13 @@
 package iam
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 
 	"github.com/opencph/opencph/internal/cph"
+	"github.com/opencph/opencph/internal/server/request"
+	"github.com/opencph/opencph/internal/server/response"
 )
 
 // OpenCPH's own codes for the identity, keypair and admin endpoints where the CPS catalogue has no
@@ -18,9 +16,6 @@ const (
 	CodeNotFound cph.Code = "IAM.0404"
 	CodeConflict cph.Code = "IAM.0409"
 )
-
-// maxBodyBytes bounds request bodies: the largest legitimate one is a public key import.
-const maxBodyBytes = 1 << 20
 
 func unauthorized(format string, args ...any) *cph.Error {
 	return cph.APIGW0301.Errf(format, args...)
@@ -45,7 +40,7 @@ func conflict(format string, args ...any) *cph.Error {
 type reply struct {
 	status int
 	body   any
-	header map[string]string
+	header http.Header
 }
 
 // call is one request as a handler sees it: the caller is authenticated when the route asks.
@@ -57,82 +52,40 @@ type call struct {
 
 type handler func(c *call) (*reply, error)
 
-// serve adapts a handler: it reads the body, authenticates when auth is set, requires an admin
-// caller when admin is set, and writes the reply or the coded error. Handlers never touch the
-// ResponseWriter, so headers and status are written in one place.
+// serve adapts a handler to the HTTP layer's response path: the body is read within the API's
+// limit, the caller is authenticated when auth is set and must be the admin when admin is set,
+// and the reply or the coded error is rendered by internal/server/response like every other
+// answer of the API.
 func (s *Service) serve(auth, admin bool, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rep, err := s.run(w, r, auth, admin, h)
-		if err != nil {
-			writeError(w, r, err)
-			return
+		resp := s.respond(r, auth, admin, h)
+		if err := resp.Render(w, r, r.Header.Get("X-Request-Id")); err != nil {
+			slog.ErrorContext(r.Context(), "writing response", "path", r.URL.Path, "err", err)
 		}
-		for k, v := range rep.header {
-			w.Header().Set(k, v)
-		}
-		if rep.body == nil {
-			w.WriteHeader(rep.status)
-			return
-		}
-		writeJSON(w, rep.status, rep.body)
 	}
 }
 
-func (s *Service) run(w http.ResponseWriter, r *http.Request, auth, admin bool, h handler) (*reply, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+func (s *Service) respond(r *http.Request, auth, admin bool, h handler) response.Response {
+	ctx, body, err := request.ReadBody(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &cph.Error{Code: cph.APIGW0201, Msg: "Request body is too large.", Status: http.StatusRequestEntityTooLarge}
-		}
-		return nil, badRequest("read body: %v", err)
+		return response.SmartError(err)
 	}
-	c := &call{r: r, body: body}
+	c := &call{r: r.WithContext(ctx), body: body}
 	if auth {
-		if c.p, err = s.Authenticate(r, body); err != nil {
-			return nil, err
+		if c.p, err = s.Authenticate(c.r, body); err != nil {
+			return response.SmartError(err)
 		}
 		if admin && !c.p.Admin {
-			return nil, forbidden()
+			return response.SmartError(forbidden())
 		}
 	}
-	return h(c)
-}
-
-// decode parses a JSON body. Unknown fields are ignored, as Keystone and KPS clients send more
-// than OpenCPH reads.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return badRequest("empty body")
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return badRequest("%v", err)
-	}
-	return nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	rep, err := h(c)
 	if err != nil {
-		slog.Error("encode response", "err", err)
-		status, b = http.StatusInternalServerError, []byte(`{"error_code":"CPS.0003","error_msg":"Internal error."}`)
+		return response.SmartError(err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	return response.WithHeaders(rep.status, rep.body, rep.header)
 }
 
-// writeError writes the gateway-style error body; causes of internal errors go to the log only.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := cph.AsError(err)
-	status := e.HTTPStatus()
-	if status >= http.StatusInternalServerError {
-		slog.ErrorContext(r.Context(), "iam request failed", "method", r.Method, "path", r.URL.Path,
-			"request_id", r.Header.Get("X-Request-Id"), "err", err)
-	}
-	writeJSON(w, status, map[string]string{
-		"request_id": r.Header.Get("X-Request-Id"),
-		"error_code": string(e.Code),
-		"error_msg":  e.Msg,
-	})
-}
+// decode parses the call's JSON body. Unknown fields are ignored, as Keystone and KPS clients send
+// more than OpenCPH reads.
+func decode(c *call, v any) error { return request.DecodeJSON(c.r, v) }

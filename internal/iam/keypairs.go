@@ -70,7 +70,7 @@ func (s *Service) handleKeypairCreate(c *call) (*reply, error) {
 		return nil, err
 	}
 	var req keypairCreateRequest
-	if err := decode(c.body, &req); err != nil {
+	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
 	kr := req.Keypair

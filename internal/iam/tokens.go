@@ -57,7 +57,7 @@ func badCredentials() error { return unauthorized("the username or password is w
 func (s *Service) handleTokenCreate(c *call) (*reply, error) {
 	ctx := c.r.Context()
 	var req tokenRequest
-	if err := decode(c.body, &req); err != nil {
+	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
 	id := req.Auth.Identity
@@ -99,7 +99,7 @@ func (s *Service) handleTokenCreate(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &reply{status: http.StatusCreated, body: body, header: map[string]string{"X-Subject-Token": token}}, nil
+	return &reply{status: http.StatusCreated, body: body, header: http.Header{"X-Subject-Token": {token}}}, nil
 }
 
 // findUser resolves a user by id, or by name within a domain given by id or name.

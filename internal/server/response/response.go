@@ -30,7 +30,8 @@ func JSON(status int, body any) Response { return &syncResponse{status: status, 
 // OK answers 200 with body.
 func OK(body any) Response { return JSON(http.StatusOK, body) }
 
-// WithHeaders answers like JSON and sets extra headers first (X-Subject-Token and the like).
+// WithHeaders answers like JSON (or with no body when body is nil) and sets extra headers first
+// (X-Subject-Token and the like).
 func WithHeaders(status int, body any, h http.Header) Response {
 	return &syncResponse{status: status, body: body, headers: h}
 }
