@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -63,7 +64,9 @@ type fleet struct {
 // the ratio is OpenCPH's own cost with the network, the client and net/http factored out.
 //
 // Each phones=N sub-benchmark seeds its store once: the testing package runs a benchmark that
-// has sub-benchmarks exactly once, whatever -count says, and its leaves reuse the fleet.
+// has sub-benchmarks exactly once, whatever -count or -cpu say, and its leaves reuse the fleet.
+// -short skips the 100,000-phone fleet. With -v, each endpoint logs the size of the captured
+// answer; OPENCPH_BENCH_DUMP=1 logs the answer itself, to see what both sides send.
 func BenchmarkPhoneAPI(b *testing.B) {
 	// serve logs JSON at info level; do the same (to nowhere) so the request path pays the same
 	// logging checks and the output stays readable.
@@ -73,6 +76,9 @@ func BenchmarkPhoneAPI(b *testing.B) {
 
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("phones=%d", n), func(b *testing.B) {
+			if testing.Short() && n > 10_000 {
+				b.Skip("-short: seeding 100,000 phones takes about 40 s")
+			}
 			f := startFleet(b, n)
 			endpoints := []struct {
 				name   string
@@ -86,6 +92,10 @@ func BenchmarkPhoneAPI(b *testing.B) {
 				b.Run(ep.name, func(b *testing.B) {
 					body, ctype := f.capture(b, ep.paths[0])
 					ep.verify(b, body)
+					b.Logf("GET %s: %d bytes of %s", ep.paths[0], len(body), ctype)
+					if os.Getenv("OPENCPH_BENCH_DUMP") != "" {
+						b.Logf("%s", body)
+					}
 					bare := httptest.NewServer(bareHandler(body, ctype))
 					b.Cleanup(bare.Close)
 					for _, c := range benchClients {
@@ -115,20 +125,24 @@ func bareHandler(body []byte, ctype string) http.Handler {
 // load sends b.N GET requests from a fixed number of client goroutines over keep-alive
 // connections, cycling through paths, and reports throughput and the p50/p99 latency.
 func load(b *testing.B, base string, paths []string, token string, clients int) {
+	// One keep-alive connection per client, as many SDK clients would hold.
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
-	b.Cleanup(tr.CloseIdleConnections)
+	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	urls := make([]string, len(paths))
 	for i, p := range paths {
 		urls[i] = base + p
 	}
 	lat := make([][]time.Duration, clients)
+	for c := range lat {
+		lat[c] = make([]time.Duration, 0, b.N/clients+1)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	for c := range clients {
 		wg.Go(func() {
-			mine := make([]time.Duration, 0, b.N/clients+1)
+			mine := lat[c]
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= b.N {
