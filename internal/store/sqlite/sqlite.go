@@ -30,8 +30,10 @@ type querier interface {
 
 // Store implements store.Store on SQLite.
 type Store struct {
-	db *sql.DB
-	q  querier
+	db    *sql.DB
+	tx    *sql.Tx // set on the Store that InTx hands to its function
+	stmts *stmtCache
+	q     querier
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,7 +48,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	s := &Store{db: db, q: db}
+	// Keep connections open between requests: every new one re-runs the PRAGMAs above and
+	// loses its prepared statements.
+	db.SetMaxIdleConns(16)
+	stmts := newStmtCache(db)
+	s := &Store{db: db, stmts: stmts, q: cachedQuerier{cache: stmts}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -55,18 +61,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // InTx runs fn in one IMMEDIATE transaction; nested calls reuse the outer transaction.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
-	if _, ok := s.q.(*sql.Tx); ok {
+	if s.tx != nil {
 		return fn(s)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Store{db: s.db, q: tx}); err != nil {
+	if err := fn(&Store{db: s.db, tx: tx, stmts: s.stmts, q: cachedQuerier{cache: s.stmts, tx: tx}}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -88,7 +97,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	sort.Strings(names)
 	for _, name := range names {
 		err := s.InTx(ctx, func(tx store.Store) error {
-			q := tx.(*Store).q
+			// Migrations hold several statements, which only the unprepared path runs.
+			q := tx.(*Store).tx
 			var done int
 			if err := q.QueryRowContext(ctx,
 				`SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&done); err != nil {
