@@ -137,18 +137,5 @@ func QueryInt64(r *http.Request, name string, code cph.Code) (*int64, error) {
 	return &n, nil
 }
 
-// IsID reports whether s has the shape of an OpenCPH id: 32 lowercase hex characters.
-func IsID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // Query is a shorthand for an optional string parameter.
 func Query(r *http.Request, name string) string { return r.URL.Query().Get(name) }
