@@ -35,6 +35,7 @@ func (s *Server) endpoints() []endpoint {
 		{"GET", v1 + "/phones", "cph:phones:list", listPhones},
 		{"GET", v1 + "/phones/{phone_id}", "cph:phones:get", getPhone},
 		{"PUT", v1 + "/phones/{phone_id}", "cph:phones:updateName", renamePhone},
+		{"POST", v1 + "/phones/batch-connection", "cph:phones:getConnections", batchConnection},
 		{"GET", v1 + "/encode-servers", "cph:servers:listEncodeServers", listEncodeServers},
 		{"GET", v1 + "/jobs/{job_id}", "cph:jobs:get", getJob},
 		{"GET", v1 + "/jobs", "cph:jobs:list", listJobs},

@@ -29,6 +29,8 @@ type Store interface {
 	Servers
 	Phones
 	Jobs
+	Images
+	Secrets
 }
 
 // Page is the offset/limit window of a list call; Limit 0 means no limit.

@@ -27,6 +27,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Phones", func(t *testing.T) { t.Parallel(); exercisePhones(t, newStore) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); exerciseJobs(t, newStore) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); exerciseTx(t, newStore) })
+	exerciseSecrets(t, newStore)
 }
 
 // baseTime is a fixed instant at microsecond precision, the precision stores keep; tests derive
