@@ -24,6 +24,7 @@ type config struct {
 	TLSCert     string `yaml:"tls_cert" help:"TLS certificate file; serve HTTPS when set with tls_key"`
 	TLSKey      string `yaml:"tls_key" help:"TLS private key file"`
 	Endpoint    string `yaml:"endpoint" help:"public base URL of the API (default from listen)"`
+	SSHListen   string `yaml:"ssh_listen" help:"address of the SSH gateway to phones' adb endpoints; empty: off"`
 	Region      string `yaml:"region" help:"region name; the first project is named after it"`
 	LogLevel    string `yaml:"log_level" help:"debug, info, warn or error"`
 	Catalog     string `yaml:"catalog" help:"YAML file of server models, phone models and images"`

@@ -20,6 +20,7 @@ import (
 	"github.com/opencph/opencph/internal/runtime"
 	_ "github.com/opencph/opencph/internal/runtime/sim" // registers the sim driver
 	"github.com/opencph/opencph/internal/server"
+	"github.com/opencph/opencph/internal/sshgw"
 	"github.com/opencph/opencph/internal/store"
 	"github.com/opencph/opencph/internal/store/sqlite"
 )
@@ -94,6 +95,12 @@ func runServe(ctx context.Context, args []string) error {
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	engine.Start(workCtx)
+	gatewayDone, err := startSSHGateway(workCtx, cfg, svc)
+	if err != nil {
+		stopWork()
+		engine.Wait()
+		return err
+	}
 
 	errc := make(chan error, 1)
 	go func() {
@@ -110,6 +117,7 @@ func runServe(ctx context.Context, args []string) error {
 	case err := <-errc:
 		stopWork()
 		engine.Wait()
+		<-gatewayDone
 		return err
 	case <-ctx.Done():
 	}
@@ -121,8 +129,35 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	stopWork()
 	engine.Wait()
+	<-gatewayDone
 	slog.Info("stopped")
 	return nil
+}
+
+// startSSHGateway serves the SSH gateway when ssh_listen is set; the returned channel closes
+// once it has stopped after ctx ends.
+func startSSHGateway(ctx context.Context, cfg config, svc *cph.Service) (<-chan struct{}, error) {
+	done := make(chan struct{})
+	if cfg.SSHListen == "" {
+		close(done)
+		return done, nil
+	}
+	key, err := sshgw.LoadOrCreateHostKey(filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"))
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.SSHListen)
+	if err != nil {
+		return nil, fmt.Errorf("ssh listen: %w", err)
+	}
+	slog.Info("ssh gateway serving", "address", ln.Addr().String())
+	go func() {
+		defer close(done)
+		if err := sshgw.New(key, svc).Serve(ctx, ln); err != nil {
+			slog.Error("ssh gateway stopped", "err", err)
+		}
+	}()
+	return done, nil
 }
 
 // newDriver builds the configured runtime driver; the sim driver gets a pool of hosts for every

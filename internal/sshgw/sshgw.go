@@ -6,6 +6,7 @@
 package sshgw
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -23,17 +24,17 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// ErrDenied is what a Backend answers for a server, key or destination the caller may not use.
+// ErrDenied is the gateway's own refusal of a key that does not match.
 var ErrDenied = errors.New("sshgw: denied")
 
 // Backend answers the gateway's two questions; the CPH domain implements it.
 type Backend interface {
-	// ServerKey returns the public key of the keypair attached to the server named by the SSH
-	// user, or ErrDenied when there is no such server or it has no keypair.
-	ServerKey(ctx context.Context, serverID string) (ssh.PublicKey, error)
+	// ServerKey returns the public key (authorized_keys format) of the keypair attached to the
+	// server named by the SSH user; any error denies the login.
+	ServerKey(ctx context.Context, serverID string) (string, error)
 	// ADBEndpoint maps a forwarding destination a client of serverID asked for (the host and port
 	// of an adb access entry, or a phone's own IP and port 5555) to the address of that phone's adb
-	// endpoint, or ErrDenied.
+	// endpoint; any error refuses the forward.
 	ADBEndpoint(ctx context.Context, serverID, host string, port int) (string, error)
 }
 
@@ -53,11 +54,15 @@ func New(hostKey ssh.Signer, be Backend) *Gateway {
 		PublicKeyCallback: func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			want, err := be.ServerKey(ctx, meta.User())
+			authorized, err := be.ServerKey(ctx, meta.User())
 			if err != nil {
 				return nil, fmt.Errorf("server %q: %w", meta.User(), err)
 			}
-			if string(want.Marshal()) != string(key.Marshal()) {
+			want, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorized))
+			if err != nil {
+				return nil, fmt.Errorf("server %q: keypair: %w", meta.User(), err)
+			}
+			if !bytes.Equal(want.Marshal(), key.Marshal()) {
 				return nil, fmt.Errorf("server %q: key does not match its keypair: %w", meta.User(), ErrDenied)
 			}
 			return &ssh.Permissions{Extensions: map[string]string{"server_id": meta.User()}}, nil

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -25,14 +26,14 @@ import (
 // fakeBackend knows one server with one key and one phone whose adb endpoint is addr.
 type fakeBackend struct {
 	serverID string
-	key      ssh.PublicKey
+	key      string
 	entry    string // host:port a client asks for
 	addr     string // where it leads
 }
 
-func (b *fakeBackend) ServerKey(_ context.Context, id string) (ssh.PublicKey, error) {
+func (b *fakeBackend) ServerKey(_ context.Context, id string) (string, error) {
 	if id != b.serverID {
-		return nil, sshgw.ErrDenied
+		return "", errors.New("no such server")
 	}
 	return b.key, nil
 }
@@ -41,7 +42,7 @@ func (b *fakeBackend) ADBEndpoint(_ context.Context, id, host string, port int) 
 	if id == b.serverID && net.JoinHostPort(host, strconv.Itoa(port)) == b.entry {
 		return b.addr, nil
 	}
-	return "", sshgw.ErrDenied
+	return "", errors.New("not an adb endpoint")
 }
 
 type env struct {
@@ -79,7 +80,7 @@ func setup(t *testing.T) *env {
 
 	host, err := sshgw.LoadOrCreateHostKey(filepath.Join(dir, "host_key"))
 	require.NoError(t, err)
-	be := &fakeBackend{serverID: "server1", key: signer.PublicKey(), entry: "127.0.1.1:20000", addr: echo.Addr().String()}
+	be := &fakeBackend{serverID: "server1", key: string(ssh.MarshalAuthorizedKey(signer.PublicKey())), entry: "127.0.1.1:20000", addr: echo.Addr().String()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -101,6 +101,9 @@ type BandwidthListParams struct {
 type Servers interface {
 	ServerInsert(ctx context.Context, s *Server) error
 	ServerGet(ctx context.Context, projectID, id string) (*Server, error)
+	// ServerFind gets a server by id alone, for callers that learn the project from the server
+	// (the SSH gateway, whose user names a server); API handlers use ServerGet.
+	ServerFind(ctx context.Context, id string) (*Server, error)
 	// ServerList returns one page, newest first, and the total before paging.
 	ServerList(ctx context.Context, p *ServerListParams) ([]Server, int, error)
 	ServerUpdate(ctx context.Context, p *ServerUpdateParams) error

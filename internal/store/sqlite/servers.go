@@ -54,6 +54,15 @@ func (s *Store) ServerGet(ctx context.Context, projectID, id string) (*store.Ser
 	return sv, nil
 }
 
+// ServerFind gets a server by id in whatever project holds it.
+func (s *Store) ServerFind(ctx context.Context, id string) (*store.Server, error) {
+	sv, err := scanServer(s.q.QueryRowContext(ctx, `SELECT `+serverCols+` FROM servers WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("find server %s: %w", id, mapErr(err))
+	}
+	return sv, nil
+}
+
 // ServerList returns one page of a project's servers, newest first, and the total before paging.
 func (s *Store) ServerList(ctx context.Context, p *store.ServerListParams) ([]store.Server, int, error) {
 	var w where

@@ -27,7 +27,9 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Phones", func(t *testing.T) { t.Parallel(); exercisePhones(t, newStore) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); exerciseJobs(t, newStore) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); exerciseTx(t, newStore) })
+	t.Run("Images", func(t *testing.T) { t.Parallel(); exerciseImages(t, newStore) })
 	exerciseSecrets(t, newStore)
+	exerciseServerFind(t, newStore)
 }
 
 // baseTime is a fixed instant at microsecond precision, the precision stores keep; tests derive
