@@ -81,10 +81,25 @@ func (s *Server) Handler() http.Handler {
 	}))
 	mux.Handle("GET /readyz", http.HandlerFunc(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", s.fallback())
+	return withRequestID(mux)
+}
+
+// fallback serves what the main mux matched nowhere: the fallback endpoints, in a mux of their
+// own because their patterns overlap the table's, and otherwise APIGW.0101.
+func (s *Server) fallback() http.Handler {
+	routes := newRouteSet()
+	for _, ep := range s.fallbackEndpoints() {
+		routes.add(ep.Method, ep.Path, s.api(ep))
+	}
+	mux := http.NewServeMux()
+	for _, pattern := range routes.order {
+		mux.Handle(pattern, s.instrument(pattern, s.dispatch(routes.byPattern[pattern])))
+	}
 	mux.Handle("/", s.instrument("unknown", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, response.SmartError(cph.APIGW0101.Err()))
 	})))
-	return withRequestID(mux)
+	return mux
 }
 
 // routeSet groups handlers by path pattern, so that one mux entry serves every method of a path
@@ -157,7 +172,7 @@ func (s *Server) serve(r *http.Request, ep endpoint) response.Response {
 	if err != nil {
 		return response.SmartError(err)
 	}
-	if err := s.iam.Authorize(ctx, p, r.PathValue("project_id"), ep.Action); err != nil {
+	if err := s.iam.Authorize(ctx, p, r.PathValue("project_id"), ep.action(body)); err != nil {
 		return response.SmartError(err)
 	}
 	return ep.Handler(s, r)
