@@ -20,6 +20,9 @@ type phoneOp struct {
 	// check refuses a phone whose status does not allow the operation, with the operation's own
 	// code (CPS.0141 "not running", CPS.0165 "must be stopped or running", …); nil allows all.
 	check func(status int) error
+	// exclusive refuses a phone while any other job of it runs (CPS.0349), which the status alone
+	// cannot tell for operations that keep it (a property update restarting a running phone).
+	exclusive bool
 }
 
 // PhoneTarget is one phone of a batch call and its own arguments, stored as the job's payload.
@@ -74,6 +77,15 @@ func (s *Service) submitPhoneJob(ctx context.Context, tx store.Store, projectID,
 	if op.check != nil {
 		if err := op.check(ph.Status); err != nil {
 			return "", err
+		}
+	}
+	if op.exclusive {
+		running, err := tx.JobRunningForPhone(ctx, projectID, ph.ID)
+		if err != nil {
+			return "", fmt.Errorf("phone %s: %w", ph.ID, err)
+		}
+		if running {
+			return "", CPS0349.Err()
 		}
 	}
 	if op.during != 0 {

@@ -45,6 +45,8 @@ type Service struct {
 	cat *Catalog
 	eng *job.Engine
 	kp  KeypairLookup
+	// imgs caches the ready custom images phones boot from (see bootImage).
+	imgs imageCache
 }
 
 // New builds the domain service and registers its job kinds with the engine.
@@ -69,6 +71,14 @@ func New(cfg Config, d Deps) *Service {
 	}
 	s := &Service{cfg: cfg, st: d.Store, rt: d.Runtime, cat: d.Catalog, eng: d.Jobs, kp: d.Keypairs}
 	s.eng.Register(kindServerCreate, s.runServerCreate)
+	s.registerServerOps()
+	s.eng.Register(kindImageCreate, s.runImageCreate)
+	s.eng.Register(kindPhoneRestart, s.runPhoneRestart)
+	s.eng.Register(kindPhoneReset, s.runPhoneReset)
+	s.eng.Register(kindPhoneStop, s.runPhoneStop)
+	s.eng.Register(kindPhoneUpdateProperty, s.runPhoneUpdateProperty)
+	s.eng.Register(kindPhoneTraffic, s.runPhoneTraffic)
+	s.eng.Register(kindPhoneExpandVolume, s.runPhoneExpandVolume)
 	return s
 }
 
@@ -102,7 +112,7 @@ func notFound(err error, code Code) error {
 
 // imageVersion is what a phone shows as image_version: its image's OS name ("AOSP 11").
 func (s *Service) imageVersion(id string) string {
-	if img, ok := s.cat.Image(id); ok {
+	if img, ok := s.bootImage(id); ok {
 		return img.OSName
 	}
 	return ""

@@ -82,4 +82,7 @@ type Jobs interface {
 	JobRetry(ctx context.Context, p *JobRetryParams) error
 	JobExtendLease(ctx context.Context, id, owner string, until time.Time) error
 	JobDeleteFinishedBefore(ctx context.Context, before time.Time) (int, error)
+	// JobRunningForPhone reports whether a phone of the project has a job still running (status
+	// 1), so that operations on one phone exclude each other (CPS.0349).
+	JobRunningForPhone(ctx context.Context, projectID, phoneID string) (bool, error)
 }

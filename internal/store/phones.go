@@ -62,6 +62,10 @@ type PhoneUpdateParams struct {
 	ImageID   *string
 	Property  *string
 	PhoneIP   *string
+	// TrafficType is the phone's traffic route, direct or routing (5.3.13).
+	TrafficType *string
+	// VolumeSize is the phone's data volume in GiB after an expansion (5.3.14).
+	VolumeSize *int
 }
 
 // Phones persists phones.

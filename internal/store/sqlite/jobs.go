@@ -210,6 +210,18 @@ func (s *Store) JobDeleteFinishedBefore(ctx context.Context, before time.Time) (
 	return int(n), nil
 }
 
+// JobRunningForPhone reports whether the project's phone has a running job; the partial index
+// jobs_phone_running answers it without touching finished jobs.
+func (s *Store) JobRunningForPhone(ctx context.Context, projectID, phoneID string) (bool, error) {
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM jobs
+		WHERE project_id = ? AND phone_id = ? AND status = 1`, projectID, phoneID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("running jobs of phone %s: %w", phoneID, mapErr(err))
+	}
+	return n > 0, nil
+}
+
 // leaseResult turns an owner-guarded UPDATE's outcome into the lease errors.
 func leaseResult(verb, id, owner string, res interface{ RowsAffected() (int64, error) }, err error) error {
 	if err != nil {

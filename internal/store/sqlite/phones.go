@@ -92,6 +92,12 @@ func (s *Store) PhoneUpdate(ctx context.Context, p *store.PhoneUpdateParams) err
 	if p.Property != nil {
 		set.add("property", *p.Property)
 	}
+	if p.TrafficType != nil {
+		set.add("traffic_type", *p.TrafficType)
+	}
+	if p.VolumeSize != nil {
+		set.add("volume_size", *p.VolumeSize)
+	}
 	if err := s.update(ctx, "phones", p.ProjectID, p.ID, set); err != nil {
 		return fmt.Errorf("update phone %s: %w", p.ID, err)
 	}

@@ -373,6 +373,28 @@ func exerciseJobs(t *testing.T, newStore func(t *testing.T) store.Store) {
 		require.Equal(t, 1, n, "running jobs are never deleted")
 	})
 
+	t.Run("RunningForPhone", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		j := sampleJob("p1", "r", baseTime)
+		require.NoError(t, s.JobInsert(ctx, &j))
+		running, err := s.JobRunningForPhone(ctx, "p1", j.PhoneID)
+		require.NoError(t, err)
+		require.True(t, running, "queued counts as running")
+		running, err = s.JobRunningForPhone(ctx, "p2", j.PhoneID)
+		require.NoError(t, err)
+		require.False(t, running, "another project's phone")
+		running, err = s.JobRunningForPhone(ctx, "p1", testID())
+		require.NoError(t, err)
+		require.False(t, running, "another phone")
+		require.Len(t, claim(t, s, "w", 1, baseTime), 1)
+		require.NoError(t, s.JobFinish(ctx, &store.JobFinishParams{ID: j.ID, Owner: "w",
+			Status: store.JobFailed}))
+		running, err = s.JobRunningForPhone(ctx, "p1", j.PhoneID)
+		require.NoError(t, err)
+		require.False(t, running, "finished jobs do not count")
+	})
+
 	t.Run("ConcurrentClaimersNeverShare", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

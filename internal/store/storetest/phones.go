@@ -96,6 +96,21 @@ func exercisePhones(t *testing.T, newStore func(t *testing.T) store.Store) {
 			Status: &status}), store.ErrNotFound)
 	})
 
+	t.Run("UpdateTrafficAndVolume", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		p := samplePhone("p1", testID(), baseTime)
+		require.NoError(t, s.PhoneInsert(ctx, &p))
+		traffic, size := "routing", 128
+		require.NoError(t, s.PhoneUpdate(ctx, &store.PhoneUpdateParams{ProjectID: "p1", ID: p.ID,
+			TrafficType: &traffic, VolumeSize: &size}))
+		got, err := s.PhoneGet(ctx, "p1", p.ID)
+		require.NoError(t, err)
+		want := p
+		want.TrafficType, want.VolumeSize, want.UpdatedAt = traffic, size, got.UpdatedAt
+		require.Equal(t, want, *got)
+	})
+
 	t.Run("List", func(t *testing.T) { t.Parallel(); exercisePhoneList(t, newStore) })
 }
 
