@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ const adminUsage = `usage: cph admin [--credentials FILE] [--endpoint URL] <grou
   keys delete ACCESS_KEY
   policies show --user USER
   policies set --user USER [--allow ACTION]... [--deny ACTION]...
+  images import NAME --project NAME_OR_ID --image-version VERSION --label LABEL
+                [--docker-image REF] [--sim-template DIR] [--encrypt]
 
 Calls the admin API of a running server as the bootstrap admin and prints its JSON answer.
 --credentials defaults to ./cph-data/admin-credentials.json; the endpoint defaults to the one in
@@ -59,6 +62,10 @@ type adminArgs struct {
 	admin                 bool
 	projects, allow, deny listFlag
 	pos                   []string // arguments after group and verb
+
+	// images import
+	imageVersion, label, dockerImage, simTemplate string
+	encrypt                                       bool
 }
 
 // adminRequest is the API call a command makes.
@@ -114,6 +121,8 @@ var adminCommands = map[string]adminCommand{
 		}
 		return &adminRequest{method: http.MethodGet, path: "/admin/v1/users/" + url.PathEscape(a.user) + "/policy"}, nil
 	}},
+	"images import": {args: 1, flags: []string{"project", "image-version", "label", "docker-image", "sim-template", "encrypt"},
+		build: buildImageImport},
 	"policies set": {flags: []string{"user", "allow", "deny"}, build: func(a *adminArgs) (*adminRequest, error) {
 		if a.user == "" {
 			return nil, errors.New("policies set needs --user")
@@ -121,6 +130,29 @@ var adminCommands = map[string]adminCommand{
 		return &adminRequest{method: http.MethodPut, path: "/admin/v1/users/" + url.PathEscape(a.user) + "/policy",
 			body: map[string]any{"allow": nonEmpty(a.allow), "deny": nonEmpty(a.deny)}}, nil
 	}},
+}
+
+// buildImageImport registers an image as a private image of one project. A sim template is sent
+// as an absolute path, since the server resolves relative ones against its own data directory.
+func buildImageImport(a *adminArgs) (*adminRequest, error) {
+	if len(a.projects) != 1 {
+		return nil, errors.New("images import needs exactly one --project")
+	}
+	refs := map[string]string{}
+	if a.dockerImage != "" {
+		refs["docker"] = a.dockerImage
+	}
+	if a.simTemplate != "" {
+		dir, err := filepath.Abs(a.simTemplate)
+		if err != nil {
+			return nil, fmt.Errorf("--sim-template: %w", err)
+		}
+		refs["sim"] = dir
+	}
+	return &adminRequest{method: http.MethodPost, path: "/admin/v1/images", body: map[string]any{
+		"project": a.projects[0], "image_name": a.pos[0], "image_version": a.imageVersion,
+		"image_label": a.label, "is_support_encrypt": a.encrypt, "runtime_ref": refs,
+	}}, nil
 }
 
 // nonEmpty sends an unset list as [] so the JSON is explicit.
@@ -147,6 +179,11 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&a.projects, "project", "project name or id to grant (repeatable)")
 	fs.Var(&a.allow, "allow", "action pattern to allow (repeatable)")
 	fs.Var(&a.deny, "deny", "action pattern to deny (repeatable)")
+	fs.StringVar(&a.imageVersion, "image-version", "", "AOSP version of the imported image (\"AOSP 11\")")
+	fs.StringVar(&a.label, "label", "", "image_label: the phone models the image runs on (cloud_phone, …)")
+	fs.StringVar(&a.dockerImage, "docker-image", "", "container image the docker runtime runs for the image")
+	fs.StringVar(&a.simTemplate, "sim-template", "", "directory the sim runtime copies into new phones' data")
+	fs.BoolVar(&a.encrypt, "encrypt", false, "the image supports file-level encryption")
 
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {

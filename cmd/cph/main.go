@@ -17,6 +17,7 @@ const usage = `usage: cph <command> [flags]
 commands:
   serve    run the control plane (SQLite and simulated phones by default)
   admin    manage projects, users, keys and policies of a running server
+  simphone run one simulated phone serving adb (docs/simulator.md)
 `
 
 func main() {
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string) error {
 		return runServe(ctx, args[1:])
 	case "admin":
 		return runAdmin(ctx, args[1:], os.Stdout, os.Stderr)
+	case "simphone":
+		return runSimphone(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

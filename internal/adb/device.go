@@ -29,3 +29,24 @@ type Device interface {
 	// Create writes a file for sync SEND; the file appears at path only when Close succeeds.
 	Create(path string, mode fs.FileMode, mtime time.Time) (io.WriteCloser, error)
 }
+
+// ModTimeSetter may be implemented by the writer Create returns. Sync SEND announces a file's
+// modification time only after its data (in DONE), so Create receives the time of the request
+// and the server calls SetModTime with the pushed file's own mtime just before Close.
+type ModTimeSetter interface {
+	SetModTime(mtime time.Time)
+}
+
+// Aborter may be implemented by the writer Create returns. When a SEND fails half-way (the host
+// disconnects, a write fails) the server calls Abort instead of Close, so no truncated file
+// appears; without it the writer is closed with what arrived.
+type Aborter interface {
+	Abort() error
+}
+
+// Lstater may be implemented by a Device whose tree has symbolic links. Sync STAT (version 1)
+// and LST2 describe a link itself, as adbd's lstat does, and use Lstat when the Device has it;
+// otherwise, and for STA2, they use Stat.
+type Lstater interface {
+	Lstat(path string) (fs.FileInfo, error)
+}

@@ -27,7 +27,8 @@ func (s *Service) ListBandwidths(ctx context.Context, projectID string, page sto
 }
 
 // UpdateBandwidth resizes a shared bandwidth (5.2.2): the size must follow the step rules, and a
-// dedicated bandwidth cannot be changed here (CPS.0160).
+// dedicated bandwidth cannot be changed here (CPS.0160). The runtime applies the new size to the
+// hosts of the servers that use it, where it can (applyBandwidth).
 func (s *Service) UpdateBandwidth(ctx context.Context, projectID, id string, size *int) error {
 	if size == nil || !ValidBandwidthSize(*size) {
 		return CPS0036.Err()
@@ -40,7 +41,10 @@ func (s *Service) UpdateBandwidth(ctx context.Context, projectID, id string, siz
 		if bw.ShareType != BandwidthShared {
 			return CPS0160.Err()
 		}
-		return tx.BandwidthUpdateSize(ctx, projectID, id, *size)
+		if err := tx.BandwidthUpdateSize(ctx, projectID, id, *size); err != nil {
+			return err
+		}
+		return s.applyBandwidth(ctx, tx, projectID, id, *size)
 	})
 }
 

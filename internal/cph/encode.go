@@ -67,16 +67,16 @@ func (s *Service) ListEncodeServers(ctx context.Context, f *EncodeServerFilter) 
 	return PageOf(all, f.Page), nil
 }
 
-// encodeStatus follows the server: creating while it is, running once it runs, abnormal otherwise.
+// encodeStatus follows the server: creating while it is, restarting while its own restart
+// (5.6.2) runs, running once the server runs, abnormal otherwise.
 func encodeStatus(srv *store.Server) int {
-	switch srv.Status {
-	case store.ServerRunning:
-		if srv.EncodeServerStatus == EncodeRestarting {
-			return EncodeRestarting
-		}
-		return EncodeRunning
-	case 0, 1, 3, 4:
+	switch {
+	case srv.Status == 0 || srv.Status == 1 || srv.Status == 3 || srv.Status == 4:
 		return EncodeCreating
+	case srv.EncodeServerStatus == EncodeRestarting:
+		return EncodeRestarting
+	case srv.Status == store.ServerRunning:
+		return EncodeRunning
 	}
 	return EncodeAbnormal
 }

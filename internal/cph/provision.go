@@ -159,7 +159,7 @@ func (s *Service) phoneSpec(srv *store.Server, h *store.Host, ph *store.Phone, p
 		ID: ph.ID, HostID: h.ID, Index: ph.Index, ImageID: ph.ImageID, IMEI: ph.IMEI,
 		Ports: map[int]int{adbPort: ports["adb"]}, Properties: map[string]string{},
 	}
-	if img, ok := s.cat.Image(ph.ImageID); ok {
+	if img, ok := s.bootImage(ph.ImageID); ok {
 		spec.ImageRef = img.RuntimeRef[s.rt.Name()]
 	}
 	if known {

@@ -27,7 +27,8 @@ type serverJob struct {
 // in status 1 and their host ports, and queues one provisioning job per server, so a request that
 // fails at any point creates nothing.
 func (s *Service) CreateServers(ctx context.Context, projectID, requestID string, req *api.CreateServersRequest) (*api.CreateServersResponse, error) {
-	if err := ValidatePurchase(req, s.cat, s.cfg.AvailabilityZones); err != nil {
+	images := func(id string) (Image, error) { return s.imageFor(ctx, projectID, id) }
+	if err := ValidatePurchase(req, s.cat, s.cfg.AvailabilityZones, images); err != nil {
 		return nil, err
 	}
 	if req.KeypairName != nil && *req.KeypairName != "" {
@@ -49,6 +50,11 @@ func (s *Service) CreateServers(ctx context.Context, projectID, requestID string
 	}
 	now := time.Now().UTC()
 	err = s.st.InTx(ctx, func(tx store.Store) error {
+		// Again where the phones are committed: a share may have ended or the image been deleted
+		// since validation, and a deleted image must not gain phones.
+		if _, err := s.imageIn(ctx, tx, projectID, req.ImageID); err != nil {
+			return err
+		}
 		held, err := tx.ServerCount(ctx, projectID)
 		if err != nil {
 			return err
@@ -59,14 +65,8 @@ func (s *Service) CreateServers(ctx context.Context, projectID, requestID string
 		sharedBW := ""
 		if *req.BandWidth.BandWidthShareType == BandwidthShared {
 			sharedBW = req.BandWidth.BandWidthID
-			if err := tx.BandwidthUpsert(ctx, &store.Bandwidth{
-				ID: sharedBW, ProjectID: projectID, Name: "bandwidth-" + sharedBW[:8], Size: defaultSharedBandwidth,
-				ChargeMode: *req.BandWidth.BandWidthChargeMode, ShareType: BandwidthShared,
-				CreatedAt: now, UpdatedAt: now,
-			}); errors.Is(err, store.ErrConflict) {
-				return CPS0033.Errf("bandwidth %s belongs to another project", sharedBW)
-			} else if err != nil {
-				return fmt.Errorf("shared bandwidth: %w", err)
+			if err := s.sharedBandwidth(ctx, tx, projectID, sharedBW, *req.BandWidth.BandWidthChargeMode, now); err != nil {
+				return err
 			}
 		}
 		for i := 1; i <= *req.Count; i++ {
@@ -88,6 +88,22 @@ func (s *Service) CreateServers(ctx context.Context, projectID, requestID string
 // defaultSharedBandwidth is the size a shared bandwidth is recorded with when a purchase first
 // names it; OpenCPH does not run the VPC service that would know its real size.
 const defaultSharedBandwidth = 300
+
+// sharedBandwidth records the shared bandwidth a purchase (5.1.4) or a switch (5.1.6) names, or
+// leaves it as it is when the project has it already; another project's is CPS.0033.
+func (s *Service) sharedBandwidth(ctx context.Context, tx store.Store, projectID, id string, chargeMode int, now time.Time) error {
+	err := tx.BandwidthUpsert(ctx, &store.Bandwidth{
+		ID: id, ProjectID: projectID, Name: "bandwidth-" + id[:8], Size: defaultSharedBandwidth,
+		ChargeMode: chargeMode, ShareType: BandwidthShared, CreatedAt: now, UpdatedAt: now,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return CPS0033.Errf("bandwidth %s belongs to another project", id)
+	}
+	if err != nil {
+		return fmt.Errorf("shared bandwidth: %w", err)
+	}
+	return nil
+}
 
 func (s *Service) insertServer(ctx context.Context, tx store.Store, projectID, requestID string,
 	req *api.CreateServersRequest, pm *api.PhoneModel, props map[string]string,
@@ -139,41 +155,8 @@ func (s *Service) insertServer(ctx context.Context, tx store.Store, projectID, r
 	if err := tx.ServerInsert(ctx, srv); err != nil {
 		return "", fmt.Errorf("inserting server: %w", err)
 	}
-	propJSON := ""
-	if len(props) > 0 {
-		b, _ := json.Marshal(props)
-		propJSON = string(b)
-	}
-	for k := 0; k < pm.PhoneCapacity; k++ {
-		imei, err := NewIMEI(rand.Reader)
-		if err != nil {
-			return "", err
-		}
-		ph := &store.Phone{
-			ID: store.NewID(), ProjectID: projectID, ServerID: id, Name: fmt.Sprintf("%s-%04d", name, k+1),
-			PhoneModelName: req.PhoneModelName, ImageID: req.ImageID, Status: store.PhoneCreating,
-			IMEI: imei, TrafficType: "direct", VolumeMode: pm.VolumeMode, Property: propJSON,
-			Index: k, CreatedAt: now.Add(time.Duration(k) * time.Microsecond), UpdatedAt: now,
-			VolumeType: srv.PhoneVolumeType, VolumeSize: srv.PhoneVolumeSize,
-		}
-		if ph.VolumeSize == 0 {
-			ph.VolumeType, ph.VolumeSize = "SSD", pm.Disk
-		}
-		if err := tx.PhoneInsert(ctx, ph); err != nil {
-			return "", fmt.Errorf("inserting phone: %w", err)
-		}
-		for _, name := range append([]string{"adb"}, portNames(srv.Ports)...) {
-			_, err := tx.PortAllocate(ctx, &store.PortAllocateParams{
-				HostID: host.ID, PhoneID: ph.ID, Name: name,
-				Min: s.cfg.AccessPortMin, Max: s.cfg.AccessPortMax,
-			})
-			if errors.Is(err, store.ErrConflict) {
-				return "", CPS0066.Errf("host %s has no free access port", host.ID)
-			}
-			if err != nil {
-				return "", fmt.Errorf("allocating port: %w", err)
-			}
-		}
+	if err := s.insertPhones(ctx, tx, srv, pm, props, now); err != nil {
+		return "", err
 	}
 	payload, _ := json.Marshal(serverJob{ServerID: id})
 	err = tx.JobInsert(ctx, &store.Job{
@@ -184,6 +167,50 @@ func (s *Service) insertServer(ctx context.Context, tx store.Store, projectID, r
 		return "", fmt.Errorf("queueing provisioning: %w", err)
 	}
 	return id, nil
+}
+
+// insertPhones records the phones of a server being created (a purchase, 5.1.4) or re-created (a
+// switch, 5.1.6): pm.PhoneCapacity phones of srv's phone model and image in status 1, each with a
+// fresh IMEI and its host ports (adb and srv's application ports) on srv's host.
+func (s *Service) insertPhones(ctx context.Context, tx store.Store, srv *store.Server, pm *api.PhoneModel,
+	props map[string]string, now time.Time) error {
+	propJSON := ""
+	if len(props) > 0 {
+		b, _ := json.Marshal(props)
+		propJSON = string(b)
+	}
+	for k := 0; k < pm.PhoneCapacity; k++ {
+		imei, err := NewIMEI(rand.Reader)
+		if err != nil {
+			return err
+		}
+		ph := &store.Phone{
+			ID: store.NewID(), ProjectID: srv.ProjectID, ServerID: srv.ID, Name: fmt.Sprintf("%s-%04d", srv.Name, k+1),
+			PhoneModelName: srv.PhoneModelName, ImageID: srv.ImageID, Status: store.PhoneCreating,
+			IMEI: imei, TrafficType: "direct", VolumeMode: pm.VolumeMode, Property: propJSON,
+			Index: k, CreatedAt: now.Add(time.Duration(k) * time.Microsecond), UpdatedAt: now,
+			VolumeType: srv.PhoneVolumeType, VolumeSize: srv.PhoneVolumeSize,
+		}
+		if ph.VolumeSize == 0 {
+			ph.VolumeType, ph.VolumeSize = "SSD", pm.Disk
+		}
+		if err := tx.PhoneInsert(ctx, ph); err != nil {
+			return fmt.Errorf("inserting phone: %w", err)
+		}
+		for _, name := range append([]string{"adb"}, portNames(srv.Ports)...) {
+			_, err := tx.PortAllocate(ctx, &store.PortAllocateParams{
+				HostID: srv.HostID, PhoneID: ph.ID, Name: name,
+				Min: s.cfg.AccessPortMin, Max: s.cfg.AccessPortMax,
+			})
+			if errors.Is(err, store.ErrConflict) {
+				return CPS0066.Errf("host %s has no free access port", srv.HostID)
+			}
+			if err != nil {
+				return fmt.Errorf("allocating port: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Service) availabilityZone(req *api.CreateServersRequest) string {

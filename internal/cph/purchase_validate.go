@@ -91,8 +91,11 @@ func ValidBandwidthSize(size int) bool {
 // request itself shows: whether the keypair (CPS.0067), VPC, subnets, EIP and shared bandwidth
 // exist, and whether quota allows the servers, is for the caller to ask the services that know.
 //
+// images resolves image_id to an image the caller may boot (the service passes its project-aware
+// resolver, which also knows private and shared images); nil looks in cat alone.
+//
 // Where the reference names a rule but no code, the choice is documented at the rule.
-func ValidatePurchase(req *api.CreateServersRequest, cat *Catalog, azs []string) error {
+func ValidatePurchase(req *api.CreateServersRequest, cat *Catalog, azs []string, images ImageLookup) error {
 	if req == nil {
 		return CPS0087.Errf("request body is empty")
 	}
@@ -109,16 +112,17 @@ func ValidatePurchase(req *api.CreateServersRequest, cat *Catalog, azs []string)
 	if err != nil {
 		return err
 	}
-	if err := validateImage(req.ImageID, pm, cat); err != nil {
+	if images == nil {
+		images = cat.lookupImage
+	}
+	if err := validateImage(req.ImageID, pm, images); err != nil {
 		return err
 	}
 	if req.Count == nil || *req.Count < 1 || *req.Count > PurchaseMaxCount {
 		return CPS0024.Errf("count must be 1-%d", PurchaseMaxCount)
 	}
-	// An empty keypair_name is taken as absent, as the SDK's callers leave it; a name too long to
-	// exist is answered as the missing keypair it is.
-	if req.KeypairName != nil && len(*req.KeypairName) > KeypairNameMaxBytes {
-		return CPS0067.Errf("keypair_name exceeds %d bytes", KeypairNameMaxBytes)
+	if err := validateKeypairName(req.KeypairName); err != nil {
+		return err
 	}
 	if err := validatePorts(req.Ports); err != nil {
 		return err
@@ -132,10 +136,8 @@ func ValidatePurchase(req *api.CreateServersRequest, cat *Catalog, azs []string)
 	if err := validatePublicIP(req.PublicIP, *req.Count, phoneIPCount(pm, req.PhoneCountPerIP)); err != nil {
 		return err
 	}
-	// phone_count_per_ip has no code of its own. It sets how many phones share one private IP on
-	// the NICs' subnet, so CPS.0226 (nics is invalid) is the nearest, with the range as detail.
-	if n := req.PhoneCountPerIP; n != nil && (*n < 1 || *n > pm.PhoneCapacity) {
-		return CPS0226.Errf("phone_count_per_ip must be 1-%d for phone model %s", pm.PhoneCapacity, pm.PhoneModelName)
+	if err := validatePhoneCountPerIP(pm, req.PhoneCountPerIP); err != nil {
+		return err
 	}
 	if err := validateVolumes(pm, req.PhoneDataVolume, req.ServerShareDataVolume); err != nil {
 		return err
@@ -146,6 +148,25 @@ func ValidatePurchase(req *api.CreateServersRequest, cat *Catalog, azs []string)
 	// An empty availability_zone is absent: the service picks one.
 	if req.AvailabilityZone != "" && !slices.Contains(azs, req.AvailabilityZone) {
 		return CPS0211.Errf("unknown availability zone %q", req.AvailabilityZone)
+	}
+	return nil
+}
+
+// validateKeypairName checks an optional keypair name. An empty one is taken as absent, as the
+// SDK's callers leave it; a name too long to exist is answered as the missing keypair it is.
+func validateKeypairName(name *string) error {
+	if name != nil && len(*name) > KeypairNameMaxBytes {
+		return CPS0067.Errf("keypair_name exceeds %d bytes", KeypairNameMaxBytes)
+	}
+	return nil
+}
+
+// validatePhoneCountPerIP checks the optional phone_count_per_ip. It has no code of its own. It
+// sets how many phones share one private IP on the NICs' subnet, so CPS.0226 (nics is invalid) is
+// the nearest, with the range as detail.
+func validatePhoneCountPerIP(pm api.PhoneModel, n *int) error {
+	if n != nil && (*n < 1 || *n > pm.PhoneCapacity) {
+		return CPS0226.Errf("phone_count_per_ip must be 1-%d for phone model %s", pm.PhoneCapacity, pm.PhoneModelName)
 	}
 	return nil
 }
@@ -169,14 +190,26 @@ func validatePhoneModel(name, serverModel string, cat *Catalog) (api.PhoneModel,
 	return pm, nil
 }
 
-// validateImage checks that the image exists and runs on the phone model.
-func validateImage(id string, pm api.PhoneModel, cat *Catalog) error {
+// ImageLookup resolves an image id for a purchase: the image, or the *Error that refuses it
+// (CPS.0030 unknown, CPS.0220 not ready).
+type ImageLookup func(id string) (Image, error)
+
+// lookupImage is the ImageLookup of the catalogue alone.
+func (c *Catalog) lookupImage(id string) (Image, error) {
+	if im, ok := c.Image(id); ok {
+		return im, nil
+	}
+	return Image{}, CPS0030.Errf("unknown image %q", id)
+}
+
+// validateImage checks that the image exists for the caller and runs on the phone model.
+func validateImage(id string, pm api.PhoneModel, images ImageLookup) error {
 	if id == "" {
 		return CPS0029.Err()
 	}
-	im, ok := cat.Image(id)
-	if !ok {
-		return CPS0030.Errf("unknown image %q", id)
+	im, err := images(id)
+	if err != nil {
+		return err
 	}
 	// A known image for another kind of phone is answered CPS.0222 rather than CPS.0030: the id is
 	// fine, the pairing is not, and the reference has a code that says so.
@@ -243,8 +276,13 @@ func validateExtendParam(ep *api.ExtendParam) error {
 	if !optionalFlag(ep.IsAutoRenew) {
 		return CPS0059.Errf("is_auto_renew must be 0 or 1")
 	}
-	// Absent, empty or "0" is the default enterprise project; anything else must be a project id.
-	if id := ep.EnterpriseProjectID; id != "" && id != "0" && !isUUID(id) {
+	return validateEnterpriseProject(ep.EnterpriseProjectID)
+}
+
+// validateEnterpriseProject accepts absent, empty or "0", the default enterprise project, and
+// otherwise a project id.
+func validateEnterpriseProject(id string) error {
+	if id != "" && id != "0" && !isUUID(id) {
 		return CPS0316.Errf("enterprise_project_id must be \"0\" or a UUID")
 	}
 	return nil

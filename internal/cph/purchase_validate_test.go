@@ -85,7 +85,7 @@ func baseline(t *testing.T) *api.CreateServersRequest {
 
 func TestValidatePurchaseBaseline(t *testing.T) {
 	t.Parallel()
-	require.NoError(t, ValidatePurchase(baseline(t), purchaseCatalog(t), testAZs))
+	require.NoError(t, ValidatePurchase(baseline(t), purchaseCatalog(t), testAZs, nil))
 }
 
 func TestValidatePurchaseRules(t *testing.T) {
@@ -243,7 +243,7 @@ func TestValidatePurchaseRules(t *testing.T) {
 			t.Parallel()
 			req := baseline(t)
 			tc.mut(req)
-			err := ValidatePurchase(req, purchaseCatalog(t), testAZs)
+			err := ValidatePurchase(req, purchaseCatalog(t), testAZs, nil)
 			if tc.code == "" {
 				require.NoError(t, err)
 				return
@@ -271,7 +271,7 @@ func TestValidatePurchaseEveryCombination(t *testing.T) {
 					req.PhoneDataVolume = &api.PhoneDataVolume{VolumeType: "SSD", Size: 64}
 					req.ServerShareDataVolume = &api.ServerShareDataVolume{VolumeType: "SSD", Size: 512}
 				}
-				require.NoError(t, ValidatePurchase(req, cat, testAZs), "%s / %s / %s", sm.ServerModelName, pm.PhoneModelName, im.ImageID)
+				require.NoError(t, ValidatePurchase(req, cat, testAZs, nil), "%s / %s / %s", sm.ServerModelName, pm.PhoneModelName, im.ImageID)
 				n++
 			}
 		}
@@ -279,10 +279,60 @@ func TestValidatePurchaseEveryCombination(t *testing.T) {
 	require.GreaterOrEqual(t, n, len(cat.PhoneModels))
 }
 
+// TestValidatePurchaseImageLookup checks that image_id goes through the caller's resolver (the
+// service's, which knows private and shared images) and keeps its rules' order and codes.
+func TestValidatePurchaseImageLookup(t *testing.T) {
+	t.Parallel()
+	const private, pending = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+	lookup := func(id string) (Image, error) {
+		switch id {
+		case private:
+			return Image{PhoneImage: api.PhoneImage{ImageID: id, IsPublic: 2, ImageLabel: LabelCloudPhone1620}}, nil
+		case pending:
+			return Image{}, CPS0220.Err()
+		}
+		return Image{}, CPS0030.Err()
+	}
+	cases := []struct {
+		rule  string
+		image string
+		code  Code
+	}{
+		{"image the resolver knows", private, ""},
+		{"catalogue image the resolver does not know", image1620, CPS0030},
+		{"image_id required before lookup", "", CPS0029},
+		{"resolver's refusal passed on", pending, CPS0220},
+	}
+	for _, tc := range cases {
+		t.Run(tc.rule, func(t *testing.T) {
+			t.Parallel()
+			req := baseline(t)
+			req.ImageID = tc.image
+			err := ValidatePurchase(req, purchaseCatalog(t), testAZs, lookup)
+			if tc.code == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ce *Error
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, tc.code, ce.Code, ce.Msg)
+		})
+	}
+	t.Run("label of a resolved image must match", func(t *testing.T) {
+		t.Parallel()
+		req := baseline(t)
+		req.ImageID = private
+		req.ServerModelName, req.PhoneModelName = "physical.rx1.xlarge", "rx1.cp.c60.d10.e1v1"
+		var ce *Error
+		require.ErrorAs(t, ValidatePurchase(req, purchaseCatalog(t), testAZs, lookup), &ce)
+		require.Equal(t, CPS0222, ce.Code)
+	})
+}
+
 func TestValidatePurchaseNilRequest(t *testing.T) {
 	t.Parallel()
 	var ce *Error
-	require.ErrorAs(t, ValidatePurchase(nil, DefaultCatalog(), testAZs), &ce)
+	require.ErrorAs(t, ValidatePurchase(nil, DefaultCatalog(), testAZs, nil), &ce)
 	require.Equal(t, CPS0087, ce.Code)
 }
 

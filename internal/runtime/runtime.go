@@ -92,6 +92,35 @@ type Driver interface {
 	Phone(ctx context.Context, id string) (PhoneInfo, error)
 }
 
+// ImageCapturer is implemented by drivers that make custom phone images. It is optional: the
+// control plane refuses to capture images on a driver without it, and boots imported images by
+// their ImageRef alone.
+type ImageCapturer interface {
+	// CaptureImage copies a stopped phone's data into a new image and returns the ImageRef a later
+	// CreatePhone or ResetPhone starts from. Capturing the same imageID again replaces the copy.
+	CaptureImage(ctx context.Context, phoneID, imageID string) (CapturedImage, error)
+	// CheckImageRef reports whether ref is an image reference the driver can boot from, so that an
+	// operator's import fails at once rather than at the first phone.
+	CheckImageRef(ctx context.Context, ref string) error
+	// RemoveImage deletes what CaptureImage made for ref; references the driver did not make
+	// (an operator's template, a registry image) are left alone, and removing twice succeeds.
+	RemoveImage(ctx context.Context, ref string) error
+}
+
+// CapturedImage is what CaptureImage made.
+type CapturedImage struct {
+	Ref  string
+	Size int64 // bytes
+}
+
+// BandwidthSetter is implemented by drivers that can cap a host's public bandwidth. It is
+// optional: the control plane applies a bandwidth's new size (5.2.2) to the host of every server
+// that uses it where the driver can, and only records it otherwise. Setting the same cap again
+// succeeds.
+type BandwidthSetter interface {
+	SetBandwidth(ctx context.Context, hostID string, mbits int) error
+}
+
 // Factory builds a driver from its section of the configuration.
 type Factory func(cfg map[string]any) (Driver, error)
 

@@ -43,17 +43,12 @@ func listPhoneModels(s *Server, r *http.Request) response.Response {
 	})
 }
 
-// listPhoneImages serves GET phone-images (5.3.5).
+// listPhoneImages serves GET phone-images (5.3.5): public, private, shared or all images the
+// project can boot.
 func listPhoneImages(s *Server, r *http.Request) response.Response {
-	switch request.Query(r, "image_type") {
-	case "", "public", "all":
-	case "private", "share":
-		// Custom and shared images arrive with the images issue; the catalogue holds public ones.
-		return response.OK(api.ListPhoneImagesResponse{RequestID: request.ID(r.Context()), PhoneImages: []api.PhoneImage{}})
-	default:
-		return response.SmartError(cph.CPS0116.Errf("image_type must be public, private, share or all"))
+	images, err := s.cph.ListPhoneImages(r.Context(), r.PathValue("project_id"), request.Query(r, "image_type"))
+	if err != nil {
+		return response.SmartError(err)
 	}
-	return response.OK(api.ListPhoneImagesResponse{
-		RequestID: request.ID(r.Context()), PhoneImages: s.cph.Catalog().PhoneImages(),
-	})
+	return response.OK(api.ListPhoneImagesResponse{RequestID: request.ID(r.Context()), PhoneImages: images})
 }

@@ -8,6 +8,7 @@ import (
 // Server statuses of section 5.1.1.
 const (
 	ServerCreating   = 0 // also 1, 3 and 4 in the reference
+	ServerChanging   = 1 // a creating status, kept for a server being switched (5.1.6)
 	ServerAbnormal   = 2
 	ServerRunning    = 5
 	ServerFrozen     = 8
@@ -67,7 +68,9 @@ type ServerListParams struct {
 	CreatedSince   *time.Time
 	CreatedUntil   *time.Time
 	Status         *int
-	Page           Page
+	// BandwidthID selects the servers that use one bandwidth, to apply its resize (5.2.2).
+	BandwidthID string
+	Page        Page
 }
 
 // ServerUpdateParams changes the fields that are set.
@@ -77,6 +80,29 @@ type ServerUpdateParams struct {
 	Name        *string
 	Status      *int
 	KeypairName *string
+	// The fields below change with a server switch (5.1.6) or a model change (5.1.12).
+	ServerModelName     *string
+	PhoneModelName      *string
+	ImageID             *string
+	VPCID               *string
+	SubnetID            *string
+	EnterpriseProjectID *string
+	OrderID             *string
+	ProductID           *string
+	BandwidthID         *string
+	Ports               *[]Port
+	PhoneVolumeType     *string
+	PhoneVolumeSize     *int
+	ShareVolumeType     *string
+	ShareVolumeSize     *int
+	EncodeServerStatus  *int
+}
+
+// ServerPhonesUpdateParams changes the set fields on every phone of a server at once.
+type ServerPhonesUpdateParams struct {
+	ProjectID      string
+	ServerID       string
+	PhoneModelName *string
 }
 
 // Bandwidth is a server's bandwidth (section 5.2).
@@ -114,4 +140,12 @@ type Servers interface {
 	BandwidthGet(ctx context.Context, projectID, id string) (*Bandwidth, error)
 	BandwidthList(ctx context.Context, p *BandwidthListParams) ([]Bandwidth, int, error)
 	BandwidthUpdateSize(ctx context.Context, projectID, id string, size int) error
+	// BandwidthDelete removes a project's bandwidth; deleting one that is gone succeeds.
+	BandwidthDelete(ctx context.Context, projectID, id string) error
+
+	// ServerPhonesUpdate changes every phone of a server, as a model change does (5.1.12).
+	ServerPhonesUpdate(ctx context.Context, p *ServerPhonesUpdateParams) error
+	// ServerPhonesDelete removes every phone of a server with the host ports handed out for them,
+	// as a server switch does (5.1.6), and returns how many phones it removed.
+	ServerPhonesDelete(ctx context.Context, projectID, serverID string) (int, error)
 }

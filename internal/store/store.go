@@ -31,6 +31,7 @@ type Store interface {
 	Jobs
 	Images
 	Secrets
+	Tags
 }
 
 // Page is the offset/limit window of a list call; Limit 0 means no limit.

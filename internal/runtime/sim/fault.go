@@ -22,9 +22,11 @@ const (
 	OpRestart Op = "restart"
 	OpReset   Op = "reset"
 	OpRemove  Op = "remove"
+	// OpCapture is CaptureImage (image.go); a failed capture leaves the phone as it was.
+	OpCapture Op = "capture"
 )
 
-var ops = []Op{OpCreate, OpStart, OpStop, OpRestart, OpReset, OpRemove}
+var ops = []Op{OpCreate, OpStart, OpStop, OpRestart, OpReset, OpRemove, OpCapture}
 
 func (o Op) valid() bool {
 	for _, v := range ops {

@@ -76,6 +76,9 @@ func (d *Driver) place(spec runtime.PhoneSpec, h *host, state runtime.State) (ru
 			d.mu.Unlock()
 			err := d.makePhoneDir(spec.ID)
 			if err == nil {
+				err = d.seedData(spec.ID, spec.ImageRef)
+			}
+			if err == nil {
 				err = d.writeRecord(&p.rec)
 			}
 			if err != nil {
@@ -170,6 +173,9 @@ func (d *Driver) ResetPhone(ctx context.Context, spec runtime.PhoneSpec) error {
 	}
 	return wrap("reset", spec.ID, d.boot(ctx, OpReset, spec.ID, p, func(r *record) error {
 		if err := d.wipeData(r.ID); err != nil {
+			return err
+		}
+		if err := d.seedData(r.ID, spec.ImageRef); err != nil {
 			return err
 		}
 		r.apply(spec)

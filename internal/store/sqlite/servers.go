@@ -91,6 +91,9 @@ func (s *Store) ServerList(ctx context.Context, p *store.ServerListParams) ([]st
 	if p.Status != nil {
 		w.add("status = ?", *p.Status)
 	}
+	if p.BandwidthID != "" {
+		w.add("bandwidth_id = ?", p.BandwidthID)
+	}
 	var total int
 	if err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM servers`+w.sql(), w.args...).
 		Scan(&total); err != nil {
@@ -127,6 +130,9 @@ func (s *Store) ServerUpdate(ctx context.Context, p *store.ServerUpdateParams) e
 	}
 	if p.KeypairName != nil {
 		set.add("keypair_name", *p.KeypairName)
+	}
+	if err := addServerChanges(&set, p); err != nil {
+		return fmt.Errorf("update server %s: %w", p.ID, err)
 	}
 	if err := s.update(ctx, "servers", p.ProjectID, p.ID, set); err != nil {
 		return fmt.Errorf("update server %s: %w", p.ID, err)
@@ -223,6 +229,94 @@ func (s *Store) BandwidthUpdateSize(ctx context.Context, projectID, id string, s
 		return fmt.Errorf("update bandwidth %s: %w", id, err)
 	}
 	return nil
+}
+
+// addServerChanges adds the columns a server switch (5.1.6) or model change (5.1.12) sets, in a
+// fixed order so that the same change always makes the same statement (and cache entry).
+func addServerChanges(set *setter, p *store.ServerUpdateParams) error {
+	strs := []struct {
+		col string
+		v   *string
+	}{
+		{"server_model_name", p.ServerModelName}, {"phone_model_name", p.PhoneModelName},
+		{"image_id", p.ImageID}, {"vpc_id", p.VPCID}, {"subnet_id", p.SubnetID},
+		{"enterprise_project_id", p.EnterpriseProjectID}, {"order_id", p.OrderID},
+		{"product_id", p.ProductID}, {"bandwidth_id", p.BandwidthID},
+		{"phone_volume_type", p.PhoneVolumeType}, {"share_volume_type", p.ShareVolumeType},
+	}
+	for _, c := range strs {
+		if c.v != nil {
+			set.add(c.col, *c.v)
+		}
+	}
+	ints := []struct {
+		col string
+		v   *int
+	}{
+		{"phone_volume_size", p.PhoneVolumeSize}, {"share_volume_size", p.ShareVolumeSize},
+		{"encode_server_status", p.EncodeServerStatus},
+	}
+	for _, c := range ints {
+		if c.v != nil {
+			set.add(c.col, *c.v)
+		}
+	}
+	if p.Ports != nil {
+		ports, err := encodePorts(*p.Ports)
+		if err != nil {
+			return err
+		}
+		set.add("ports", ports)
+	}
+	return nil
+}
+
+// BandwidthDelete removes a project's bandwidth; one that is gone, or another project's, is left
+// alone and reported as success, so a job repeating it is safe.
+func (s *Store) BandwidthDelete(ctx context.Context, projectID, id string) error {
+	if _, err := s.q.ExecContext(ctx, `DELETE FROM bandwidths WHERE id = ? AND project_id = ?`,
+		id, projectID); err != nil {
+		return fmt.Errorf("delete bandwidth %s: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ServerPhonesUpdate changes the set fields of every phone of a project's server in one
+// statement and bumps their UpdatedAt; a server without phones is not an error.
+func (s *Store) ServerPhonesUpdate(ctx context.Context, p *store.ServerPhonesUpdateParams) error {
+	if p.PhoneModelName == nil {
+		return nil
+	}
+	if _, err := s.q.ExecContext(ctx, `UPDATE phones SET phone_model_name = ?, updated_at = ?
+		WHERE project_id = ? AND server_id = ?`, *p.PhoneModelName, micro(now()),
+		p.ProjectID, p.ServerID); err != nil {
+		return fmt.Errorf("update phones of server %s: %w", p.ServerID, mapErr(err))
+	}
+	return nil
+}
+
+// ServerPhonesDelete removes every phone of a project's server and the host ports handed out for
+// them, in one transaction.
+func (s *Store) ServerPhonesDelete(ctx context.Context, projectID, serverID string) (int, error) {
+	var n int64
+	err := s.InTx(ctx, func(tx store.Store) error {
+		q := tx.(*Store).q
+		if _, err := q.ExecContext(ctx, `DELETE FROM port_allocations WHERE phone_id IN
+			(SELECT id FROM phones WHERE project_id = ? AND server_id = ?)`, projectID, serverID); err != nil {
+			return mapErr(err)
+		}
+		res, err := q.ExecContext(ctx, `DELETE FROM phones WHERE project_id = ? AND server_id = ?`,
+			projectID, serverID)
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete phones of server %s: %w", serverID, err)
+	}
+	return int(n), nil
 }
 
 // rowScanner is what *sql.Row and *sql.Rows share.

@@ -148,6 +148,141 @@ func exerciseServers(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 
 	t.Run("List", func(t *testing.T) { t.Parallel(); exerciseServerList(t, newStore) })
+	t.Run("Ops", func(t *testing.T) { t.Parallel(); exerciseServerOps(t, newStore) })
+}
+
+// exerciseServerOps covers what the server operations (5.1.5–5.1.12, 5.2.2) rely on: updating
+// every changeable field, finding a bandwidth's servers, and acting on all phones of a server.
+func exerciseServerOps(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("UpdateChangeFields", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		sv := sampleServer("p1", baseTime)
+		require.NoError(t, s.ServerInsert(ctx, &sv))
+		want := sv
+		want.ServerModelName, want.PhoneModelName, want.ImageID = "physical.rx3.32xlarge.4", "rc3.se", testID()
+		want.VPCID, want.SubnetID, want.EnterpriseProjectID = testID(), testID(), testID()
+		want.OrderID, want.ProductID, want.BandwidthID = "CS0002", "OFFI0002", testID()
+		want.Ports = []store.Port{{Name: "web", ListenPort: 20000, InternetAccessible: true}}
+		want.PhoneVolumeType, want.PhoneVolumeSize = "GPSSD", 128
+		want.ShareVolumeType, want.ShareVolumeSize = "GPSSD", 256
+		want.EncodeServerStatus = 3
+		require.NoError(t, s.ServerUpdate(ctx, &store.ServerUpdateParams{
+			ProjectID: "p1", ID: sv.ID, ServerModelName: &want.ServerModelName,
+			PhoneModelName: &want.PhoneModelName, ImageID: &want.ImageID, VPCID: &want.VPCID,
+			SubnetID: &want.SubnetID, EnterpriseProjectID: &want.EnterpriseProjectID,
+			OrderID: &want.OrderID, ProductID: &want.ProductID, BandwidthID: &want.BandwidthID,
+			Ports: &want.Ports, PhoneVolumeType: &want.PhoneVolumeType,
+			PhoneVolumeSize: &want.PhoneVolumeSize, ShareVolumeType: &want.ShareVolumeType,
+			ShareVolumeSize: &want.ShareVolumeSize, EncodeServerStatus: &want.EncodeServerStatus,
+		}))
+		got, err := s.ServerGet(ctx, "p1", sv.ID)
+		require.NoError(t, err)
+		require.True(t, got.UpdatedAt.After(sv.UpdatedAt))
+		want.UpdatedAt = got.UpdatedAt
+		require.Equal(t, want, *got)
+
+		none := []store.Port{}
+		require.NoError(t, s.ServerUpdate(ctx, &store.ServerUpdateParams{ProjectID: "p1", ID: sv.ID, Ports: &none}))
+		got, err = s.ServerGet(ctx, "p1", sv.ID)
+		require.NoError(t, err)
+		require.Empty(t, got.Ports, "ports can be cleared")
+	})
+
+	t.Run("ListByBandwidth", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		shared := testID()
+		var want []string
+		for i := range 3 {
+			sv := sampleServer("p1", baseTime.Add(time.Duration(i)*time.Second))
+			if i < 2 {
+				sv.BandwidthID = shared
+				want = append(want, sv.ID)
+			}
+			require.NoError(t, s.ServerInsert(ctx, &sv))
+		}
+		other := sampleServer("p2", baseTime)
+		other.BandwidthID = shared
+		require.NoError(t, s.ServerInsert(ctx, &other))
+		list, total, err := s.ServerList(ctx, &store.ServerListParams{ProjectID: "p1", BandwidthID: shared})
+		require.NoError(t, err)
+		require.Equal(t, 2, total)
+		got := []string{}
+		for _, sv := range list {
+			got = append(got, sv.ID)
+		}
+		require.ElementsMatch(t, want, got)
+	})
+
+	t.Run("PhonesUpdateAndDelete", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		host := store.Host{ID: testID(), Driver: "sim", ServerModelName: "m1", CreatedAt: baseTime}
+		require.NoError(t, s.HostsUpsert(ctx, &store.HostsUpsertParams{Hosts: []store.Host{host}}))
+		srv, keep := testID(), testID()
+		var mine []string
+		for i, server := range []string{srv, srv, keep} {
+			ph := store.Phone{ID: testID(), ProjectID: "p1", ServerID: server, Name: "ph",
+				PhoneModelName: "old", Status: store.PhoneRunning,
+				CreatedAt: baseTime.Add(time.Duration(i) * time.Second)}
+			require.NoError(t, s.PhoneInsert(ctx, &ph))
+			_, err := s.PortAllocate(ctx, &store.PortAllocateParams{HostID: host.ID, PhoneID: ph.ID,
+				Name: "adb", Min: 20000, Max: 20010})
+			require.NoError(t, err)
+			if server == srv {
+				mine = append(mine, ph.ID)
+			}
+		}
+		model := "new"
+		require.NoError(t, s.ServerPhonesUpdate(ctx, &store.ServerPhonesUpdateParams{
+			ProjectID: "p2", ServerID: srv, PhoneModelName: &model}))
+		require.NoError(t, s.ServerPhonesUpdate(ctx, &store.ServerPhonesUpdateParams{
+			ProjectID: "p1", ServerID: srv, PhoneModelName: &model}))
+		phones, _, err := s.PhoneList(ctx, &store.PhoneListParams{ProjectID: "p1"})
+		require.NoError(t, err)
+		for _, ph := range phones {
+			if ph.ServerID == srv {
+				require.Equal(t, "new", ph.PhoneModelName)
+			} else {
+				require.Equal(t, "old", ph.PhoneModelName, "another server's phones stay")
+			}
+		}
+
+		n, err := s.ServerPhonesDelete(ctx, "p2", srv)
+		require.NoError(t, err)
+		require.Zero(t, n, "another project's server is out of reach")
+		n, err = s.ServerPhonesDelete(ctx, "p1", srv)
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+		phones, total, err := s.PhoneList(ctx, &store.PhoneListParams{ProjectID: "p1"})
+		require.NoError(t, err)
+		require.Equal(t, 1, total)
+		require.Equal(t, keep, phones[0].ServerID)
+		ports, err := s.PortListByPhones(ctx, mine)
+		require.NoError(t, err)
+		require.Empty(t, ports, "the removed phones' ports are free again")
+		ports, err = s.PortListByPhones(ctx, []string{phones[0].ID})
+		require.NoError(t, err)
+		require.Len(t, ports, 1)
+		n, err = s.ServerPhonesDelete(ctx, "p1", srv)
+		require.NoError(t, err)
+		require.Zero(t, n, "deleting again is a no-op")
+	})
+
+	t.Run("BandwidthDelete", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		b := sampleBandwidth("p1", baseTime)
+		require.NoError(t, s.BandwidthUpsert(ctx, &b))
+		require.NoError(t, s.BandwidthDelete(ctx, "p2", b.ID))
+		_, err := s.BandwidthGet(ctx, "p1", b.ID)
+		require.NoError(t, err, "another project cannot delete it")
+		require.NoError(t, s.BandwidthDelete(ctx, "p1", b.ID))
+		_, err = s.BandwidthGet(ctx, "p1", b.ID)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		require.NoError(t, s.BandwidthDelete(ctx, "p1", b.ID), "deleting again succeeds")
+	})
 }
 
 func exerciseServerList(t *testing.T, newStore func(t *testing.T) store.Store) {

@@ -28,6 +28,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); exerciseJobs(t, newStore) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); exerciseTx(t, newStore) })
 	t.Run("Images", func(t *testing.T) { t.Parallel(); exerciseImages(t, newStore) })
+	t.Run("Tags", func(t *testing.T) { t.Parallel(); exerciseTags(t, newStore) })
 	exerciseSecrets(t, newStore)
 	exerciseServerFind(t, newStore)
 }
