@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"sync"
@@ -84,7 +83,7 @@ type mux struct {
 }
 
 func newMux(nc net.Conn, version uint32, maxPayload, ourMax, maxStreams int) *mux {
-	m := &mux{
+	return &mux{
 		nc:         nc,
 		version:    version,
 		maxPayload: maxPayload,
@@ -94,7 +93,6 @@ func newMux(nc net.Conn, version uint32, maxPayload, ourMax, maxStreams int) *mu
 		done:       make(chan struct{}),
 		wake:       make(chan struct{}, 1),
 	}
-	return m
 }
 
 func (m *mux) start(br *bufio.Reader) {
@@ -136,8 +134,17 @@ func (m *mux) fail(err error) {
 	}
 }
 
-// send queues a packet; it never blocks, so the read loop may call it.
+// send queues a packet; it never blocks, so the read loop may call it. Once the connection has
+// ended, packets are dropped.
 func (m *mux) send(msg outMsg) {
+	select {
+	case <-m.done:
+		if msg.pooled {
+			putBuf(msg.data)
+		}
+		return
+	default:
+	}
 	m.wmu.Lock()
 	m.queue = append(m.queue, msg)
 	m.wmu.Unlock()

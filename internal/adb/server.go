@@ -122,7 +122,7 @@ func ServeConn(ctx context.Context, nc net.Conn, dev Device, opts ServeOptions) 
 	unhook()
 	sess.cancel()
 	sess.wg.Wait()
-	if err := m.err; err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
+	if err := m.err; err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return err
 	}
 	return nil

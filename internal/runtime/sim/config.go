@@ -25,6 +25,9 @@ type Config struct {
 	Faults []FaultRule
 	// Logger receives warnings about state the driver skips on load; nil means slog.Default().
 	Logger *slog.Logger
+	// Journal appends every phone operation's begin and end to <DataDir>/ops.jsonl (journal.go),
+	// for tests that check that operations on one phone never overlap; off by default.
+	Journal bool
 }
 
 // HostPool is a number of identical simulated hosts of one server model.
@@ -49,6 +52,7 @@ type configFile struct {
 	BootTime string      `json:"boot_time"`
 	Hosts    []HostPool  `json:"hosts"`
 	Faults   []faultFile `json:"faults"`
+	Journal  bool        `json:"journal"`
 }
 
 // faultFile is one entry of the faults list, named like nomad's mock driver knobs.
@@ -74,7 +78,7 @@ func ParseConfig(m map[string]any) (Config, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("sim: config: %w", err)
 	}
-	cfg := Config{DataDir: f.DataDir, Hosts: f.Hosts}
+	cfg := Config{DataDir: f.DataDir, Hosts: f.Hosts, Journal: f.Journal}
 	if cfg.BootTime, err = parseDuration(f.BootTime); err != nil {
 		return Config{}, fmt.Errorf("sim: config: boot_time: %w", err)
 	}

@@ -29,7 +29,8 @@ func (d *Driver) imageDir(imageID string) string { return filepath.Join(d.dataDi
 // <DataDir>/images/<imageID>. The copy is made under the phone's lock, so it is one instant's
 // data even if the phone is started meanwhile, and is renamed into place whole, so a capture cut
 // short never leaves a half image behind a reference.
-func (d *Driver) CaptureImage(ctx context.Context, phoneID, imageID string) (runtime.CapturedImage, error) {
+func (d *Driver) CaptureImage(ctx context.Context, phoneID, imageID string) (_ runtime.CapturedImage, err error) {
+	defer d.journal.begin(OpCapture, phoneID)(&err)
 	if err := validateID(imageID); err != nil {
 		return runtime.CapturedImage{}, wrap("capture", phoneID, fmt.Errorf("image %w", err))
 	}

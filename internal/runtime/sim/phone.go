@@ -22,7 +22,8 @@ func (d *Driver) Hosts(ctx context.Context) ([]runtime.Host, error) {
 // CreatePhone implements runtime.Driver. It blocks for the boot time; a phone that fails to boot
 // (an armed fault, a cancelled context) is kept in StateFailed so the control plane can report
 // and retry it, and creating it again boots it anew.
-func (d *Driver) CreatePhone(ctx context.Context, spec runtime.PhoneSpec) (runtime.PhoneInfo, error) {
+func (d *Driver) CreatePhone(ctx context.Context, spec runtime.PhoneSpec) (_ runtime.PhoneInfo, err error) {
+	defer d.journal.begin(OpCreate, spec.ID)(&err)
 	if err := ctx.Err(); err != nil {
 		return runtime.PhoneInfo{}, wrap("create", spec.ID, err)
 	}
@@ -121,7 +122,8 @@ func (d *Driver) place(spec runtime.PhoneSpec, h *host, state runtime.State) (ru
 }
 
 // StartPhone implements runtime.Driver. A phone that fails to boot is left in StateFailed.
-func (d *Driver) StartPhone(ctx context.Context, id string) error {
+func (d *Driver) StartPhone(ctx context.Context, id string) (err error) {
+	defer d.journal.begin(OpStart, id)(&err)
 	p, err := d.lookup(ctx, id)
 	if err != nil {
 		return wrap("start", id, err)
@@ -133,7 +135,8 @@ func (d *Driver) StartPhone(ctx context.Context, id string) error {
 }
 
 // StopPhone implements runtime.Driver. A failed stop leaves the phone as it was.
-func (d *Driver) StopPhone(ctx context.Context, id string) error {
+func (d *Driver) StopPhone(ctx context.Context, id string) (err error) {
+	defer d.journal.begin(OpStop, id)(&err)
 	p, err := d.lookup(ctx, id)
 	if err != nil {
 		return wrap("stop", id, err)
@@ -153,7 +156,8 @@ func (d *Driver) StopPhone(ctx context.Context, id string) error {
 // RestartPhone implements runtime.Driver: the phone takes spec's image, model, IMEI and
 // properties and keeps its data, its host and its index. A failed restart leaves it in
 // StateFailed with its previous spec.
-func (d *Driver) RestartPhone(ctx context.Context, spec runtime.PhoneSpec) error {
+func (d *Driver) RestartPhone(ctx context.Context, spec runtime.PhoneSpec) (err error) {
+	defer d.journal.begin(OpRestart, spec.ID)(&err)
 	p, err := d.lookupSpec(ctx, spec)
 	if err != nil {
 		return wrap("restart", spec.ID, err)
@@ -166,7 +170,8 @@ func (d *Driver) RestartPhone(ctx context.Context, spec runtime.PhoneSpec) error
 
 // ResetPhone implements runtime.Driver: like RestartPhone, but the phone's data is wiped, as a
 // factory reset wipes a handset. A failed reset leaves the phone in StateFailed with its data.
-func (d *Driver) ResetPhone(ctx context.Context, spec runtime.PhoneSpec) error {
+func (d *Driver) ResetPhone(ctx context.Context, spec runtime.PhoneSpec) (err error) {
+	defer d.journal.begin(OpReset, spec.ID)(&err)
 	p, err := d.lookupSpec(ctx, spec)
 	if err != nil {
 		return wrap("reset", spec.ID, err)
@@ -186,7 +191,8 @@ func (d *Driver) ResetPhone(ctx context.Context, spec runtime.PhoneSpec) error {
 
 // RemovePhone implements runtime.Driver. Removing an unknown phone succeeds; a failed removal
 // leaves the phone as it was.
-func (d *Driver) RemovePhone(ctx context.Context, id string) error {
+func (d *Driver) RemovePhone(ctx context.Context, id string) (err error) {
+	defer d.journal.begin(OpRemove, id)(&err)
 	if err := ctx.Err(); err != nil {
 		return wrap("remove", id, err)
 	}

@@ -51,6 +51,8 @@ type Driver struct {
 
 	faultMu sync.Mutex
 	faults  map[faultKey]Fault
+
+	journal *journal // nil unless Config.Journal
 }
 
 // host is a simulated machine; number is its position in the configuration, which places its
@@ -101,6 +103,13 @@ func New(cfg Config) (*Driver, error) {
 	}
 	if err := d.load(); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
+	}
+	if cfg.Journal {
+		j, err := openJournal(cfg.DataDir, d.log.Error)
+		if err != nil {
+			return nil, fmt.Errorf("sim: %w", err)
+		}
+		d.journal = j
 	}
 	return d, nil
 }
