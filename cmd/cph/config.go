@@ -34,6 +34,7 @@ type config struct {
 	Sim struct {
 		HostsPerModel int           `yaml:"hosts_per_model" help:"simulated hosts of each server model"`
 		BootTime      time.Duration `yaml:"boot_time" help:"how long a simulated phone takes to boot"`
+		Journal       bool          `yaml:"journal" help:"append every simulated phone operation to <data_dir>/sim/ops.jsonl (for tests)"`
 		// Faults is passed to the sim driver as it is (see internal/runtime/sim).
 		Faults []map[string]any `yaml:"faults" flag:"-"`
 	} `yaml:"sim"`
@@ -141,6 +142,9 @@ func (f *field) String() string {
 	return fmt.Sprint(f.v.Interface())
 }
 
+// IsBoolFlag lets a boolean key be set by its bare flag (--sim-journal).
+func (f *field) IsBoolFlag() bool { return f.v.Kind() == reflect.Bool }
+
 func (f *field) Set(s string) error {
 	switch f.v.Interface().(type) {
 	case time.Duration:
@@ -157,6 +161,12 @@ func (f *field) Set(s string) error {
 		f.v.SetInt(int64(n))
 	case string:
 		f.v.SetString(s)
+	case bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		f.v.SetBool(b)
 	default:
 		return fmt.Errorf("unsupported type %s", f.v.Type())
 	}

@@ -178,6 +178,7 @@ func newDriver(cfg config, cat *cph.Catalog) (runtime.Driver, error) {
 			"boot_time": cfg.Sim.BootTime.String(),
 			"hosts":     hosts,
 			"faults":    faults,
+			"journal":   cfg.Sim.Journal,
 		})
 	}
 	return runtime.New(cfg.Runtime, nil)

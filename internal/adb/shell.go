@@ -78,7 +78,7 @@ func (p *packetWriter) Write(b []byte) (int, error) {
 func (c *Conn) Shell(ctx context.Context, cmd string) (stdout, stderr []byte, exit int, err error) {
 	var out, errOut bytes.Buffer
 	if !c.HasFeature(featureShellV2) {
-		err := c.ExecStream(ctx, "shell:"+cmd, &out)
+		err := c.copyService(ctx, "shell:"+cmd, &out)
 		return out.Bytes(), nil, -1, err
 	}
 	exit, err = c.ShellStream(ctx, cmd, nil, &out, &errOut)
@@ -162,13 +162,17 @@ func sendStdin(s *Stream, stdin io.Reader, max int) {
 // stderr together, no exit status): the way to fetch binary output such as screencap -p.
 func (c *Conn) Exec(ctx context.Context, cmd string) ([]byte, error) {
 	var out bytes.Buffer
-	err := c.ExecStream(ctx, "exec:"+cmd, &out)
+	err := c.ExecStream(ctx, cmd, &out)
 	return out.Bytes(), err
 }
 
-// ExecStream opens service (e.g. "exec:cat /data/a.bin") and copies everything it sends to w
-// until the device closes it.
-func (c *Conn) ExecStream(ctx context.Context, service string, w io.Writer) error {
+// ExecStream is Exec copying the output to w as it arrives, for output too large to hold.
+func (c *Conn) ExecStream(ctx context.Context, cmd string, w io.Writer) error {
+	return c.copyService(ctx, "exec:"+cmd, w)
+}
+
+// copyService opens service and copies everything it sends to w until the device closes it.
+func (c *Conn) copyService(ctx context.Context, service string, w io.Writer) error {
 	s, err := c.Open(ctx, service)
 	if err != nil {
 		return err

@@ -120,6 +120,7 @@ func TestPurchaseAndReadWithSDK(t *testing.T) {
 	require.Contains(t, types, "adb")
 	require.Equal(t, int32(5555), *types["adb"].ListenPort)
 	require.NotZero(t, *types["adb"].AccessPort)
+	require.NotEmpty(t, *types["adb"].PhoneIp, "the runtime's phone address is recorded")
 	require.Equal(t, "", *types["myServer1"].PublicIp, "a port not open to the Internet has no public IP")
 	require.NotEmpty(t, *types["myServer2"].PublicIp)
 

@@ -98,6 +98,9 @@ func (s *Store) PhoneUpdate(ctx context.Context, p *store.PhoneUpdateParams) err
 	if p.VolumeSize != nil {
 		set.add("volume_size", *p.VolumeSize)
 	}
+	if p.PhoneIP != nil {
+		set.add("phone_ip", *p.PhoneIP)
+	}
 	if err := s.update(ctx, "phones", p.ProjectID, p.ID, set); err != nil {
 		return fmt.Errorf("update phone %s: %w", p.ID, err)
 	}

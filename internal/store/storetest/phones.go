@@ -75,14 +75,15 @@ func exercisePhones(t *testing.T, newStore func(t *testing.T) store.Store) {
 		s, ctx := newStore(t), t.Context()
 		p := samplePhone("p1", testID(), baseTime)
 		require.NoError(t, s.PhoneInsert(ctx, &p))
-		name, status, image, prop := "renamed", store.PhoneResetting, testID(), `{"a":"b"}`
+		name, status, image, prop, ip := "renamed", store.PhoneResetting, testID(), `{"a":"b"}`, "172.16.9.9"
 		require.NoError(t, s.PhoneUpdate(ctx, &store.PhoneUpdateParams{ProjectID: "p1", ID: p.ID,
-			Name: &name, Status: &status, ImageID: &image, Property: &prop}))
+			Name: &name, Status: &status, ImageID: &image, Property: &prop, PhoneIP: &ip}))
 		got, err := s.PhoneGet(ctx, "p1", p.ID)
 		require.NoError(t, err)
 		require.True(t, got.UpdatedAt.After(p.UpdatedAt))
 		want := p
 		want.Name, want.Status, want.ImageID, want.Property, want.UpdatedAt = name, status, image, prop, got.UpdatedAt
+		want.PhoneIP = ip
 		require.Equal(t, want, *got)
 
 		status = store.PhoneResetFailed
