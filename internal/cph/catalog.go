@@ -18,8 +18,7 @@ import (
 // they must fit together: the phone model belongs to the server model and the image carries the
 // phone model's image_label.
 //
-// A Catalog is not changed once built, so any number of goroutines may read it without a lock;
-// derive a new one (WithImages) instead of editing one in use.
+// A Catalog is not changed once built, so any number of goroutines may read it without a lock.
 type Catalog struct {
 	ServerModels []api.ServerModel
 	PhoneModels  []api.PhoneModel
@@ -128,21 +127,6 @@ func (c *Catalog) PhoneImages() []api.PhoneImage {
 	for i, im := range c.Images {
 		out[i] = im.PhoneImage
 	}
-	return out
-}
-
-// WithImages returns a catalogue that also offers extra images, such as a project's private and
-// shared images (5.9), so that a purchase can be validated against everything the caller may
-// boot. The receiver is left as it was; an extra image with a catalogue image's id replaces it.
-func (c *Catalog) WithImages(extra ...Image) *Catalog {
-	out := &Catalog{ServerModels: c.ServerModels, PhoneModels: c.PhoneModels}
-	out.Images = make([]Image, 0, len(c.Images)+len(extra))
-	for _, im := range c.Images {
-		if !slices.ContainsFunc(extra, func(e Image) bool { return e.ImageID == im.ImageID }) {
-			out.Images = append(out.Images, im)
-		}
-	}
-	out.Images = append(out.Images, extra...)
 	return out
 }
 

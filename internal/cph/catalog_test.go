@@ -164,25 +164,6 @@ func TestCatalogLookups(t *testing.T) {
 	require.Len(t, cat.ImagesFor(LabelQemuPhone), 1)
 }
 
-func TestCatalogWithImages(t *testing.T) {
-	t.Parallel()
-	cat := DefaultCatalog()
-	n := len(cat.Images)
-	private := Image{PhoneImage: api.PhoneImage{ImageID: "0123456789abcdef0123456789abcdef", ImageLabel: LabelCloudPhone, IsPublic: 2}}
-	renamed := cat.Images[0]
-	renamed.ImageName = "renamed"
-	ext := cat.WithImages(private, renamed)
-	require.Len(t, cat.Images, n, "receiver unchanged")
-	require.Len(t, ext.Images, n+1)
-	got, ok := ext.Image(private.ImageID)
-	require.True(t, ok)
-	require.Equal(t, 2, got.IsPublic)
-	got, _ = ext.Image(renamed.ImageID)
-	require.Equal(t, "renamed", got.ImageName)
-	got, _ = cat.Image(renamed.ImageID)
-	require.Equal(t, "AOSP", got.ImageName)
-}
-
 func TestDefaultCatalogFreshCopy(t *testing.T) {
 	t.Parallel()
 	a := DefaultCatalog()
