@@ -17,7 +17,8 @@ type Device interface {
 	// Banner is the identity sent in CNXN: "device::ro.product.name=…;ro.product.model=…;
 	// ro.product.device=…;" — the server adds the features it supports.
 	Banner() string
-	// Shell runs a command line as the device's sh would, with stdin (nil when there is none),
+	// Shell runs a command line as the device's sh would, with stdin (the server always passes
+	// the host's input, which ends when the host closes it; other callers may pass nil),
 	// and returns its exit status.
 	Shell(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) (exit int, err error)
 	// Stat describes a path for sync STAT; a missing path is an error wrapping fs.ErrNotExist.
