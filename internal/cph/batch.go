@@ -38,20 +38,41 @@ type PhoneTarget struct {
 // CPS.0349, a status op.check refuses) gets an error entry and the rest proceed. The entries keep
 // the request's order.
 func (s *Service) submitPhoneJobs(ctx context.Context, projectID, requestID string, op phoneOp, targets []PhoneTarget) ([]api.PhoneJob, error) {
+	results, err := s.submitBatch(ctx, len(targets), func(tx store.Store, i int, now time.Time) (string, error) {
+		return s.submitPhoneJob(ctx, tx, projectID, requestID, op, targets[i], now)
+	})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]api.PhoneJob, len(targets))
+	for i, r := range results {
+		out[i] = api.PhoneJob{PhoneID: targets[i].PhoneID, JobID: r.jobID, ErrorCode: r.code, ErrorMsg: r.msg}
+	}
+	return out, nil
+}
+
+// batchResult is how one target of a batch call ended: queued as jobID, or refused with a code.
+type batchResult struct {
+	jobID, code, msg string
+}
+
+// submitBatch runs submit for each of n targets in one transaction, so that every accepted
+// target's state change and job commit together. A coded error refuses only its target; any
+// other error aborts the whole call and changes nothing. The engine is woken once at the end.
+func (s *Service) submitBatch(ctx context.Context, n int, submit func(tx store.Store, i int, now time.Time) (string, error)) ([]batchResult, error) {
+	out := make([]batchResult, n)
 	now := time.Now().UTC()
 	err := s.st.InTx(ctx, func(tx store.Store) error {
-		for i, t := range targets {
-			out[i] = api.PhoneJob{PhoneID: t.PhoneID}
-			jobID, err := s.submitPhoneJob(ctx, tx, projectID, requestID, op, t, now)
+		for i := range n {
+			jobID, err := submit(tx, i, now)
 			var ce *Error
 			switch {
 			case errors.As(err, &ce):
-				out[i].ErrorCode, out[i].ErrorMsg = string(ce.Code), ce.Msg
+				out[i] = batchResult{code: string(ce.Code), msg: ce.Msg}
 			case err != nil:
 				return err
 			default:
-				out[i].JobID = jobID
+				out[i] = batchResult{jobID: jobID}
 			}
 		}
 		return nil

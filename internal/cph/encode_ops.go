@@ -33,28 +33,16 @@ func (s *Service) RestartEncodeServers(ctx context.Context, projectID, requestID
 	for _, srv := range servers {
 		serverOf[derivedID(srv.ID, "encode-server")] = srv.ID
 	}
-	out := make([]api.EncodeServerJob, len(ids))
-	now := time.Now().UTC()
-	err = s.st.InTx(ctx, func(tx store.Store) error {
-		for i, id := range ids {
-			out[i] = api.EncodeServerJob{EncodeServerID: id}
-			jobID, err := s.restartEncodeServer(ctx, tx, projectID, requestID, id, serverOf[id], now)
-			var ce *Error
-			switch {
-			case errors.As(err, &ce):
-				out[i].ErrorCode, out[i].ErrorMsg = string(ce.Code), ce.Msg
-			case err != nil:
-				return err
-			default:
-				out[i].JobID = jobID
-			}
-		}
-		return nil
+	results, err := s.submitBatch(ctx, len(ids), func(tx store.Store, i int, now time.Time) (string, error) {
+		return s.restartEncodeServer(ctx, tx, projectID, requestID, ids[i], serverOf[ids[i]], now)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.eng.Notify()
+	out := make([]api.EncodeServerJob, len(ids))
+	for i, r := range results {
+		out[i] = api.EncodeServerJob{EncodeServerID: ids[i], JobID: r.jobID, ErrorCode: r.code, ErrorMsg: r.msg}
+	}
 	return out, nil
 }
 

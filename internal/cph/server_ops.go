@@ -57,28 +57,16 @@ type serverBegin func(ctx context.Context, tx store.Store, srv *store.Server, pa
 // (CPS.0097), an unknown server (CPS.0015) or one begin refuses gets an error entry and the rest
 // proceed. The entries keep the request's order.
 func (s *Service) submitServerJobs(ctx context.Context, projectID, requestID, kind string, begin serverBegin, targets []serverTarget) ([]api.ServerJob, error) {
-	out := make([]api.ServerJob, len(targets))
-	now := time.Now().UTC()
-	err := s.st.InTx(ctx, func(tx store.Store) error {
-		for i, t := range targets {
-			out[i] = api.ServerJob{ServerID: t.ServerID}
-			jobID, err := s.submitServerJob(ctx, tx, projectID, requestID, kind, begin, t, now)
-			var ce *Error
-			switch {
-			case errors.As(err, &ce):
-				out[i].ErrorCode, out[i].ErrorMsg = string(ce.Code), ce.Msg
-			case err != nil:
-				return err
-			default:
-				out[i].JobID = jobID
-			}
-		}
-		return nil
+	results, err := s.submitBatch(ctx, len(targets), func(tx store.Store, i int, now time.Time) (string, error) {
+		return s.submitServerJob(ctx, tx, projectID, requestID, kind, begin, targets[i], now)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.eng.Notify()
+	out := make([]api.ServerJob, len(targets))
+	for i, r := range results {
+		out[i] = api.ServerJob{ServerID: targets[i].ServerID, JobID: r.jobID, ErrorCode: r.code, ErrorMsg: r.msg}
+	}
 	return out, nil
 }
 
