@@ -31,14 +31,8 @@ func (s *Service) CreateServers(ctx context.Context, projectID, requestID string
 	if err := ValidatePurchase(req, s.cat, s.cfg.AvailabilityZones, images); err != nil {
 		return nil, err
 	}
-	if req.KeypairName != nil && *req.KeypairName != "" {
-		ok, err := s.kp(ctx, projectID, *req.KeypairName)
-		if err != nil {
-			return nil, fmt.Errorf("looking up keypair: %w", err)
-		}
-		if !ok {
-			return nil, CPS0067.Err()
-		}
+	if err := s.checkKeypair(ctx, projectID, req.KeypairName); err != nil {
+		return nil, err
 	}
 	props, err := parseProperties(req.Property)
 	if err != nil {
@@ -235,28 +229,30 @@ func portNames(ports []store.Port) []string {
 	return names
 }
 
-// parseProperties reads the phone property JSON string a purchase may carry; its values may be
-// strings or numbers, as appendix A.1 types them.
+// parseProperties reads the property string a purchase or a switch may carry (the SDK sends it;
+// the reference's table does not list it) under the rules of appendix A.1; absent or blank means
+// none.
 func parseProperties(s *string) (map[string]string, error) {
 	if s == nil || strings.TrimSpace(*s) == "" {
 		return nil, nil
 	}
-	var raw map[string]any
-	if err := json.Unmarshal([]byte(*s), &raw); err != nil {
-		return nil, CPS0078.Errf("property is not a JSON object")
+	return parsePhoneProperties(*s)
+}
+
+// checkKeypair refuses a keypair name the project does not have (CPS.0067); absent or empty
+// means none.
+func (s *Service) checkKeypair(ctx context.Context, projectID string, name *string) error {
+	if name == nil || *name == "" {
+		return nil
 	}
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case float64:
-			out[k] = fmt.Sprint(v)
-		default:
-			return nil, CPS0164.Errf("%s", k)
-		}
+	ok, err := s.kp(ctx, projectID, *name)
+	if err != nil {
+		return fmt.Errorf("looking up keypair: %w", err)
 	}
-	return out, nil
+	if !ok {
+		return CPS0067.Err()
+	}
+	return nil
 }
 
 const orderAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

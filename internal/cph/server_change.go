@@ -90,14 +90,8 @@ func (s *Service) ChangeServer(ctx context.Context, projectID, requestID, server
 	if err != nil {
 		return nil, err
 	}
-	if req.KeypairName != nil && *req.KeypairName != "" {
-		ok, err := s.kp(ctx, projectID, *req.KeypairName)
-		if err != nil {
-			return nil, fmt.Errorf("looking up keypair: %w", err)
-		}
-		if !ok {
-			return nil, CPS0067.Err()
-		}
+	if err := s.checkKeypair(ctx, projectID, req.KeypairName); err != nil {
+		return nil, err
 	}
 	props, err := parseProperties(req.Property)
 	if err != nil {
