@@ -35,6 +35,8 @@ type config struct {
 		HostsPerModel int           `yaml:"hosts_per_model" help:"simulated hosts of each server model"`
 		BootTime      time.Duration `yaml:"boot_time" help:"how long a simulated phone takes to boot"`
 		Journal       bool          `yaml:"journal" help:"append every simulated phone operation to <data_dir>/sim/ops.jsonl (for tests)"`
+		// LoopbackPrefix must differ between control planes running on one machine at once.
+		LoopbackPrefix string `yaml:"loopback_prefix" help:"first two octets of simulated hosts' loopback addresses (default 127.0)"`
 		// Faults is passed to the sim driver as it is (see internal/runtime/sim).
 		Faults []map[string]any `yaml:"faults" flag:"-"`
 	} `yaml:"sim"`

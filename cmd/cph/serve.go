@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/opencph/opencph/internal/adb"
 	"github.com/opencph/opencph/internal/cph"
 	"github.com/opencph/opencph/internal/iam"
 	"github.com/opencph/opencph/internal/job"
@@ -74,8 +75,15 @@ func runServe(ctx context.Context, args []string) error {
 		Workers: cfg.Jobs.Workers, PerServer: cfg.Jobs.PerServer,
 		Lease: cfg.Jobs.Lease, Retention: cfg.Jobs.Retention, Classify: cph.ClassifyJobError,
 	})
+	adbKey, err := adb.LoadOrCreateKey(filepath.Join(cfg.DataDir, "adbkey"))
+	if err != nil {
+		return err
+	}
+	// Closed after the workers have stopped (defers run after the engine.Wait of every return).
+	adbPool := adb.NewPool(adb.DialOptions{Key: adbKey}, 0)
+	defer adbPool.Close()
 	svc := cph.New(cph.Config{Region: cfg.Region, ServerQuota: cfg.ServerQuota}, cph.Deps{
-		Store: st, Runtime: driver, Catalog: catalog, Jobs: engine,
+		Store: st, Runtime: driver, Catalog: catalog, Jobs: engine, ADB: adbPool,
 		Keypairs: func(ctx context.Context, projectID, name string) (bool, error) {
 			_, err := identity.KeypairGet(ctx, projectID, name)
 			if errors.Is(err, store.ErrNotFound) {
@@ -174,11 +182,12 @@ func newDriver(cfg config, cat *cph.Catalog) (runtime.Driver, error) {
 			faults[i] = f
 		}
 		return runtime.New("sim", map[string]any{
-			"data_dir":  filepath.Join(cfg.DataDir, "sim"),
-			"boot_time": cfg.Sim.BootTime.String(),
-			"hosts":     hosts,
-			"faults":    faults,
-			"journal":   cfg.Sim.Journal,
+			"data_dir":        filepath.Join(cfg.DataDir, "sim"),
+			"boot_time":       cfg.Sim.BootTime.String(),
+			"hosts":           hosts,
+			"faults":          faults,
+			"journal":         cfg.Sim.Journal,
+			"loopback_prefix": cfg.Sim.LoopbackPrefix,
 		})
 	}
 	return runtime.New(cfg.Runtime, nil)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/opencph/opencph/internal/adb"
 	"github.com/opencph/opencph/internal/job"
 	"github.com/opencph/opencph/internal/runtime"
 	"github.com/opencph/opencph/internal/store"
@@ -35,6 +36,9 @@ type Deps struct {
 	Catalog  *Catalog
 	Jobs     *job.Engine
 	Keypairs KeypairLookup
+	// ADB reaches phones' adbd for everything done inside them; nil dials without a key, which
+	// devices with ro.adb.secure=0 (the simulator's default) admit.
+	ADB *adb.Pool
 }
 
 // Service is the CPH domain: servers, phones, jobs and their rules, independent of HTTP.
@@ -47,6 +51,9 @@ type Service struct {
 	kp  KeypairLookup
 	// imgs caches the ready custom images phones boot from (see bootImage).
 	imgs imageCache
+	adb  *adb.Pool
+	// cmd shortens the commands' time and rate bounds in tests; zero fields take the defaults.
+	cmd commandLimits
 }
 
 // New builds the domain service and registers its job kinds with the engine.
@@ -79,6 +86,12 @@ func New(cfg Config, d Deps) *Service {
 	s.eng.Register(kindPhoneUpdateProperty, s.runPhoneUpdateProperty)
 	s.eng.Register(kindPhoneTraffic, s.runPhoneTraffic)
 	s.eng.Register(kindPhoneExpandVolume, s.runPhoneExpandVolume)
+	s.adb = d.ADB
+	if s.adb == nil {
+		s.adb = adb.NewPool(adb.DialOptions{}, 0)
+	}
+	s.eng.Register(kindPhoneShell, s.runPhoneShell)
+	s.eng.Register(kindPhoneUninstall, s.runPhoneUninstall)
 	return s
 }
 

@@ -42,6 +42,8 @@ func (s *Server) endpoints() []endpoint {
 		{"POST", v1 + "/phones/batch-update-property", "cph:phones:updateProperty", updatePhoneProperties},
 		{"POST", v1 + "/phones-traffic", "cph:phones:createTrafficRoute", setPhonesTraffic},
 		{"POST", v1 + "/phones/expand-volume", "cph:phones:expandVolume", expandPhoneVolumes},
+		{"POST", v1 + "/phones/commands", "cph:phones:execCommands", runCommand},
+		{"POST", v1 + "/phones/sync-commands", "cph:phones:execSyncCommands", runSyncCommand},
 		{"GET", v1 + "/encode-servers", "cph:servers:listEncodeServers", listEncodeServers},
 		{"POST", v1 + "/servers/batch-restart", "cph:servers:restart", restartServers},
 		{"POST", v2 + "/servers/{server_id}/change", "cph:servers:change", changeServer},

@@ -175,7 +175,16 @@ func (s *Server) serve(r *http.Request, ep endpoint) response.Response {
 	if err := s.iam.Authorize(ctx, p, r.PathValue("project_id"), ep.action(body)); err != nil {
 		return response.SmartError(err)
 	}
-	return ep.Handler(s, r)
+	return ep.Handler(s, r.WithContext(context.WithValue(ctx, principalKey{}, p)))
+}
+
+type principalKey struct{}
+
+// principal is the authenticated caller of a request that serve let through, for handlers whose
+// rules are per user (the sync-commands quota).
+func principal(r *http.Request) *iam.Principal {
+	p, _ := r.Context().Value(principalKey{}).(*iam.Principal)
+	return p
 }
 
 func (s *Server) write(w http.ResponseWriter, r *http.Request, resp response.Response) {

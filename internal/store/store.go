@@ -32,6 +32,7 @@ type Store interface {
 	Images
 	Secrets
 	Tags
+	RateLimits
 }
 
 // Page is the offset/limit window of a list call; Limit 0 means no limit.

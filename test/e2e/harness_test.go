@@ -68,6 +68,27 @@ type instance struct {
 	exited   chan struct{}
 	mu       sync.Mutex
 	log      bytes.Buffer
+	sshAddr  string // the SSH gateway's address, when started with --ssh-listen
+}
+
+// loopbackPrefixes gives each data directory's control plane a block of loopback addresses of its
+// own (--sim-loopback-prefix), the same across its restarts, so that the simulated phones of
+// instances running in parallel never contend for one adb port. The blocks start at 127.100:
+// the sim driver's own tests use those below.
+var (
+	loopbackMu       sync.Mutex
+	loopbackPrefixes = map[string]string{}
+)
+
+func loopbackPrefix(dataDir string) string {
+	loopbackMu.Lock()
+	defer loopbackMu.Unlock()
+	p, ok := loopbackPrefixes[dataDir]
+	if !ok {
+		p = fmt.Sprintf("127.%d", 100+len(loopbackPrefixes)%155)
+		loopbackPrefixes[dataDir] = p
+	}
+	return p
 }
 
 // start runs `cph serve` on a free loopback port with dataDir ("" for a fresh one) and waits
@@ -78,7 +99,8 @@ func start(t *testing.T, dataDir string, args ...string) *instance {
 		dataDir = t.TempDir()
 	}
 	in := &instance{t: t, dataDir: dataDir, exited: make(chan struct{})}
-	in.cmd = exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
+	in.cmd = exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+		"--sim-loopback-prefix", loopbackPrefix(dataDir)}, args...)...)
 	stderr, err := in.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, in.cmd.Start())
@@ -95,8 +117,17 @@ func start(t *testing.T, dataDir string, args ...string) *instance {
 			var rec struct {
 				Msg      string `json:"msg"`
 				Endpoint string `json:"endpoint"`
+				Address  string `json:"address"`
 			}
-			if json.Unmarshal(line, &rec) == nil && rec.Msg == "cph serving" {
+			if json.Unmarshal(line, &rec) != nil {
+				continue
+			}
+			switch rec.Msg {
+			case "ssh gateway serving": // logged before "cph serving", so start returns with it
+				in.mu.Lock()
+				in.sshAddr = rec.Address
+				in.mu.Unlock()
+			case "cph serving":
 				ready <- rec.Endpoint
 			}
 		}

@@ -31,6 +31,7 @@ func TestSetBandwidth(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, got, "other hosts keep theirs")
 
+	require.NoError(t, d.Close())
 	again := newDriver(t, cfg)
 	got, err = again.HostBandwidth(hosts[0].ID)
 	require.NoError(t, err)

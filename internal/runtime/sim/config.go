@@ -21,9 +21,15 @@ type Config struct {
 	BootTime time.Duration
 	// Hosts are the simulated machines, in pools of one server model each.
 	Hosts []HostPool
+	// LoopbackPrefix is the first two octets ("127.0", the default) of the loopback addresses
+	// of hosts without an IPPrefix: they are numbered from <prefix>.1.1. Every phone listens for
+	// adb on its host's address, so two drivers that run on one machine at the same time (tests,
+	// several control planes) need different prefixes lest their phones contend for one port.
+	LoopbackPrefix string
 	// Faults are armed when the driver starts, so that `cph serve` can run with a failing fleet.
 	Faults []FaultRule
-	// Logger receives warnings about state the driver skips on load; nil means slog.Default().
+	// Logger receives warnings about state the driver skips on load and about phones' adb
+	// endpoints (a phone that cannot serve, a device that does not boot); nil means slog.Default().
 	Logger *slog.Logger
 	// Journal appends every phone operation's begin and end to <DataDir>/ops.jsonl (journal.go),
 	// for tests that check that operations on one phone never overlap; off by default.
@@ -36,7 +42,8 @@ type HostPool struct {
 	Count           int    `json:"count"`
 	// IPPrefix, such as "10.20.0", gives the pool's hosts addresses under that prefix instead of
 	// their own loopback addresses; use it where addresses must look like a real intranet and
-	// nothing needs to connect to them.
+	// nothing needs to connect to them. Only addresses of this machine can be listened on, so the
+	// phones of a host outside 127/8 serve no adb: their ADBAddr is reported but nothing answers.
 	IPPrefix string `json:"ip_prefix,omitempty"`
 }
 
@@ -48,11 +55,12 @@ type FaultRule struct {
 
 // configFile is Config as written in cph.yaml: durations as strings ("200ms"), errors as messages.
 type configFile struct {
-	DataDir  string      `json:"data_dir"`
-	BootTime string      `json:"boot_time"`
-	Hosts    []HostPool  `json:"hosts"`
-	Faults   []faultFile `json:"faults"`
-	Journal  bool        `json:"journal"`
+	DataDir        string      `json:"data_dir"`
+	BootTime       string      `json:"boot_time"`
+	Hosts          []HostPool  `json:"hosts"`
+	LoopbackPrefix string      `json:"loopback_prefix"`
+	Faults         []faultFile `json:"faults"`
+	Journal        bool        `json:"journal"`
 }
 
 // faultFile is one entry of the faults list, named like nomad's mock driver knobs.
@@ -78,7 +86,7 @@ func ParseConfig(m map[string]any) (Config, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("sim: config: %w", err)
 	}
-	cfg := Config{DataDir: f.DataDir, Hosts: f.Hosts, Journal: f.Journal}
+	cfg := Config{DataDir: f.DataDir, Hosts: f.Hosts, LoopbackPrefix: f.LoopbackPrefix, Journal: f.Journal}
 	if cfg.BootTime, err = parseDuration(f.BootTime); err != nil {
 		return Config{}, fmt.Errorf("sim: config: boot_time: %w", err)
 	}

@@ -263,11 +263,13 @@ func TestFaultSkipsNoOps(t *testing.T) {
 func TestFaultFromConfig(t *testing.T) {
 	t.Parallel()
 	d, err := runtime.New("sim", map[string]any{
-		"data_dir": t.TempDir(),
-		"hosts":    []any{map[string]any{"server_model_name": modelKG, "count": 1}},
-		"faults":   []any{map[string]any{"op": "create", "error": "no capacity", "times": 1}},
+		"data_dir":        t.TempDir(),
+		"loopback_prefix": loopbackPrefix(),
+		"hosts":           []any{map[string]any{"server_model_name": modelKG, "count": 1}},
+		"faults":          []any{map[string]any{"op": "create", "error": "no capacity", "times": 1}},
 	})
 	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, d.(*sim.Driver).Close()) })
 	hosts, err := d.Hosts(t.Context())
 	require.NoError(t, err)
 	spec := phoneSpec("p", hosts[0], 0, 20001)

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 )
 
 // A simulated phone image is a template directory: a phone created or reset with it starts with a
-// copy of the template as its data. An ImageRef is the template's path, absolute (an operator's
+// copy of the template as its data, its /data. An ImageRef is the template's path, absolute (an operator's
 // directory, given at import) or relative to the data directory. Images this driver captures live
 // under <DataDir>/images/<image id>, referenced as "images/<image id>", and only those are ever
 // removed by the driver.
@@ -56,6 +57,9 @@ func (d *Driver) CaptureImage(ctx context.Context, phoneID, imageID string) (_ r
 			return err
 		}
 		if err := os.MkdirAll(filepath.Dir(tmp), 0o750); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(d.dataDirOf(phoneID), 0o750); err != nil { // a phone that never booted
 			return err
 		}
 		return copyTree(tmp, d.dataDirOf(phoneID))
@@ -139,15 +143,63 @@ func (d *Driver) templateDir(ref string) (string, error) {
 	return "", fmt.Errorf("sim: image %q: want an absolute directory or one under the data directory", ref)
 }
 
-// copyTree copies the regular files and directories under src into dst, creating dst if needed;
-// it reads src through an os.Root, so a symbolic link cannot pull in anything outside it.
+// copyTree copies the directories, regular files and symbolic links under src into dst, creating
+// dst if needed. It reads src through an os.Root, so nothing outside src is read; a link is
+// copied only if it is relative and stays inside the tree, the only kind a phone's confined tree
+// can follow, so that a link planted in a template cannot point a phone's data elsewhere.
+// Anything else (a device, a socket) fails the copy rather than vanish from it.
 func copyTree(dst, src string) error {
 	root, err := os.OpenRoot(src)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	return os.CopyFS(dst, root.FS())
+	fsys := root.FS()
+	return fs.WalkDir(fsys, ".", func(name string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, filepath.FromSlash(name))
+		switch t := e.Type(); {
+		case t.IsDir():
+			return os.MkdirAll(to, 0o750)
+		case t&fs.ModeSymlink != 0:
+			target, err := fs.ReadLink(fsys, name)
+			if err != nil {
+				return err
+			}
+			if filepath.IsAbs(target) || !filepath.IsLocal(filepath.Join(filepath.Dir(filepath.FromSlash(name)), target)) {
+				return nil
+			}
+			return os.Symlink(target, to)
+		case t.IsRegular():
+			return copyFile(to, fsys, name)
+		default:
+			return &fs.PathError{Op: "copy", Path: name, Err: fs.ErrInvalid}
+		}
+	})
+}
+
+// copyFile copies one regular file, keeping its permission bits; it never overwrites.
+func copyFile(to string, fsys fs.FS, name string) error {
+	r, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	fi, err := r.Stat()
+	if err != nil {
+		return err
+	}
+	w, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Close()
+		return fmt.Errorf("copy %s: %w", name, err)
+	}
+	return w.Close()
 }
 
 // treeSize is the total size of the regular files under dir.

@@ -149,3 +149,49 @@ func TestCaptureFault(t *testing.T) {
 	_, err = d.CaptureImage(ctx, "p", "img")
 	require.NoError(t, err, "the fault fired once")
 }
+
+// Images carry the links a phone's confined tree can follow (relative, inside the data) and drop
+// the others, which could only point a phone's data at the host's files.
+func TestImageLinks(t *testing.T) {
+	t.Parallel()
+	cfg := newConfig(t)
+	d := newDriver(t, cfg)
+	ctx := t.Context()
+	tmpl := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(tmpl, "media", "0"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(tmpl, "media", "0", "photo.jpg"), []byte("jpg"), 0o600))
+	outside := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(outside, []byte("secret"), 0o600))
+	for name, target := range map[string]string{
+		"media/latest": "0/photo.jpg",
+		"absolute":     outside,
+		"climbs":       "../../secret",
+	} {
+		require.NoError(t, os.Symlink(target, filepath.Join(tmpl, filepath.FromSlash(name))))
+	}
+
+	h := hostsOf(t, d)[0]
+	src := phoneSpec("src", h, 0, 21001)
+	src.ImageRef = tmpl
+	create(t, d, src)
+	b, err := d.ReadDataFile(ctx, "src", "media/latest")
+	require.NoError(t, err)
+	require.Equal(t, "jpg", string(b), "a relative link inside the data is kept")
+	for _, name := range []string{"absolute", "climbs"} {
+		_, err := d.ReadDataFile(ctx, "src", name)
+		require.ErrorIs(t, err, fs.ErrNotExist, name)
+	}
+
+	require.NoError(t, d.StopPhone(ctx, "src"))
+	img, err := d.CaptureImage(ctx, "src", "linked")
+	require.NoError(t, err)
+	fresh := phoneSpec("fresh", h, 1, 21002)
+	fresh.ImageRef = img.Ref
+	create(t, d, fresh)
+	b, err = d.ReadDataFile(ctx, "fresh", "media/latest")
+	require.NoError(t, err)
+	require.Equal(t, "jpg", string(b), "a capture keeps the link")
+	target, err := os.Readlink(filepath.Join(cfg.DataDir, "images", "linked", "media", "latest"))
+	require.NoError(t, err)
+	require.Equal(t, "0/photo.jpg", target, "as a link, not a copy")
+}

@@ -20,8 +20,8 @@ func (d *Driver) Hosts(ctx context.Context) ([]runtime.Host, error) {
 }
 
 // CreatePhone implements runtime.Driver. It blocks for the boot time; a phone that fails to boot
-// (an armed fault, a cancelled context) is kept in StateFailed so the control plane can report
-// and retry it, and creating it again boots it anew.
+// (an armed fault, a cancelled context, an adb address another process holds) is kept in
+// StateFailed so the control plane can report and retry it, and creating it again boots it anew.
 func (d *Driver) CreatePhone(ctx context.Context, spec runtime.PhoneSpec) (_ runtime.PhoneInfo, err error) {
 	defer d.journal.begin(OpCreate, spec.ID)(&err)
 	if err := ctx.Err(); err != nil {
@@ -79,10 +79,15 @@ func (d *Driver) place(spec runtime.PhoneSpec, h *host, state runtime.State) (ru
 			if err == nil {
 				err = d.seedData(spec.ID, spec.ImageRef)
 			}
+			var upErr error
+			if err == nil && state == runtime.StateRunning {
+				upErr = d.bringUp(p, nil, &p.rec)
+			}
 			if err == nil {
 				err = d.writeRecord(&p.rec)
 			}
 			if err != nil {
+				d.halt(p)
 				p.removed = true
 				p.mu.Unlock()
 				d.forget(spec.ID, p)
@@ -90,7 +95,7 @@ func (d *Driver) place(spec runtime.PhoneSpec, h *host, state runtime.State) (ru
 			}
 			info := d.info(p)
 			p.mu.Unlock()
-			return info, nil
+			return info, upErr
 		}
 		d.mu.Unlock()
 
@@ -108,12 +113,16 @@ func (d *Driver) place(spec runtime.PhoneSpec, h *host, state runtime.State) (ru
 		r := p.rec
 		r.apply(spec)
 		r.State = state
-		err := os.MkdirAll(d.dataDirOf(spec.ID), 0o750)
-		if err == nil {
-			err = d.writeRecord(&r)
+		var upErr error
+		if state == runtime.StateRunning {
+			upErr = d.bringUp(p, p.rec.Properties, &r)
 		}
+		err := d.writeRecord(&r)
 		if err == nil {
 			p.rec = r
+			err = upErr
+		} else {
+			d.halt(p)
 		}
 		info := d.info(p)
 		p.mu.Unlock()
@@ -154,8 +163,9 @@ func (d *Driver) StopPhone(ctx context.Context, id string) (err error) {
 }
 
 // RestartPhone implements runtime.Driver: the phone takes spec's image, model, IMEI and
-// properties and keeps its data, its host and its index. A failed restart leaves it in
-// StateFailed with its previous spec.
+// properties and keeps its data, its host and its index; its adb connections drop. A restart that
+// fails to boot leaves it in StateFailed with its previous spec; one whose adb address is taken,
+// in StateFailed with the new spec.
 func (d *Driver) RestartPhone(ctx context.Context, spec runtime.PhoneSpec) (err error) {
 	defer d.journal.begin(OpRestart, spec.ID)(&err)
 	p, err := d.lookupSpec(ctx, spec)
@@ -169,7 +179,8 @@ func (d *Driver) RestartPhone(ctx context.Context, spec runtime.PhoneSpec) (err 
 }
 
 // ResetPhone implements runtime.Driver: like RestartPhone, but the phone's data is wiped, as a
-// factory reset wipes a handset. A failed reset leaves the phone in StateFailed with its data.
+// factory reset wipes a handset; its serial stays. A reset that fails to boot leaves the phone in
+// StateFailed with its data; one whose adb address is taken, in StateFailed with the data wiped.
 func (d *Driver) ResetPhone(ctx context.Context, spec runtime.PhoneSpec) (err error) {
 	defer d.journal.begin(OpReset, spec.ID)(&err)
 	p, err := d.lookupSpec(ctx, spec)
@@ -208,7 +219,13 @@ func (d *Driver) RemovePhone(ctx context.Context, id string) (err error) {
 		p.mu.Unlock()
 		return nil
 	}
+	d.halt(p)
 	if err := d.removePhoneDir(id); err != nil {
+		if p.rec.State == runtime.StateRunning {
+			if uerr := d.up(p, &p.rec); uerr != nil {
+				d.failLoaded(p, uerr)
+			}
+		}
 		p.mu.Unlock()
 		return wrap("remove", id, err)
 	}
@@ -233,8 +250,8 @@ func (d *Driver) Phone(ctx context.Context, id string) (runtime.PhoneInfo, error
 }
 
 // WriteDataFile writes a file into a phone's data, where restart keeps it and reset wipes it. It
-// stands in for adb push until the simulated adbd exists, and lets the conformance suite check
-// data handling; name is relative to the data directory and cannot leave it.
+// lets the conformance suite check data handling without adb; name is relative to the phone's
+// /data ("local/tmp/a.txt" is /data/local/tmp/a.txt inside it) and cannot leave it.
 func (d *Driver) WriteDataFile(ctx context.Context, id, name string, data []byte) error {
 	return wrap("write data of", id, d.withData(ctx, id, func(root *os.Root) error {
 		if dir := filepath.Dir(name); dir != "." {
@@ -268,6 +285,9 @@ func (d *Driver) withData(ctx context.Context, id string, f func(*os.Root) error
 	defer p.mu.Unlock()
 	if p.removed {
 		return runtime.ErrNotFound
+	}
+	if err := os.MkdirAll(d.dataDirOf(id), 0o750); err != nil {
+		return err
 	}
 	root, err := os.OpenRoot(d.dataDirOf(id))
 	if err != nil {
@@ -306,22 +326,33 @@ func (d *Driver) boot(ctx context.Context, op Op, id string, p *phone, change fu
 }
 
 // commit changes a copy of p's record and persists it; memory follows only a successful write, so
-// what the driver reports is always what a restarted driver would load.
+// what the driver reports is always what a restarted driver would load. The phone goes down
+// first, as a handset does when it is stopped, restarted or reset, and comes up again if the
+// change leaves it running. A change that fails leaves the phone failed with its previous record;
+// one that succeeds but cannot bring the phone up leaves it failed with the changed record, whose
+// data it now has. A phone whose record cannot be written stays down.
 func (d *Driver) commit(p *phone, change func(*record) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.removed {
 		return runtime.ErrNotFound
 	}
+	d.halt(p)
 	r := p.rec
-	if err := change(&r); err != nil {
-		return err
+	err := change(&r)
+	switch {
+	case err != nil:
+		r = p.rec
+		r.State = runtime.StateFailed
+	case r.State == runtime.StateRunning:
+		err = d.bringUp(p, p.rec.Properties, &r)
 	}
-	if err := d.writeRecord(&r); err != nil {
-		return err
+	if werr := d.writeRecord(&r); werr != nil {
+		d.halt(p)
+		return errors.Join(err, werr)
 	}
 	p.rec = r
-	return nil
+	return err
 }
 
 // lookup checks ctx and finds phone id.

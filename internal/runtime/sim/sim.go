@@ -2,9 +2,12 @@
 // process, so that `cph serve` runs a whole fleet with nothing installed and tests run the real job
 // engine against phones that boot, fail and hang on demand.
 //
-// A simulated phone is a record in memory mirrored to a small state file under the data directory;
-// it costs no goroutine while idle, so one process holds tens of thousands. Its data is a real
-// directory that restart keeps and reset wipes.
+// A simulated phone is a record in memory mirrored to a small state file under the data directory,
+// and, while it runs, a real adb device (internal/sim) on its ADBAddr, so that everything inside
+// it goes through adb as it does on every other driver. An idle running phone costs its listener
+// and the one goroutine that accepts on it; its device boots at the first connection (adbd.go),
+// so one process holds tens of thousands. Its data is a real directory that restart keeps and
+// reset wipes.
 package sim
 
 import (
@@ -18,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opencph/opencph/internal/runtime"
@@ -53,27 +57,33 @@ type Driver struct {
 	faults  map[faultKey]Fault
 
 	journal *journal // nil unless Config.Journal
+
+	closed atomic.Bool // set by Close: no phone serves adb again
 }
 
 // host is a simulated machine; number is its position in the configuration, which places its
-// phones' in-host addresses.
+// phones' in-host addresses. local says whether its address is one of this machine's, which
+// its phones' adb endpoints can listen on.
 type host struct {
 	runtime.Host
 	number int
+	local  bool
 }
 
-// phone is one simulated phone. mu serialises its file I/O and guards rec and removed; it is never
-// held while an operation waits on its boot time or a fault.
+// phone is one simulated phone. mu serialises its file I/O and guards rec, removed and adbd; it
+// is never held while an operation waits on its boot time or a fault.
 type phone struct {
 	mu      sync.Mutex
 	removed bool // set once its files are gone; a lookup that finds it treats it as absent
 	host    *host
 	rec     record
+	adbd    *adbd // serving while the phone runs on a local host; nil otherwise
 }
 
 var _ runtime.Driver = (*Driver)(nil)
 
-// New builds a driver over cfg.DataDir, reloading the phones a previous driver left there.
+// New builds a driver over cfg.DataDir, reloading the phones a previous driver left there; those
+// that ran serve adb again. Close releases their endpoints.
 func New(cfg Config) (*Driver, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("sim: config: data_dir is required")
@@ -92,7 +102,7 @@ func New(cfg Config) (*Driver, error) {
 	if d.log == nil {
 		d.log = slog.Default()
 	}
-	if err := d.buildHosts(cfg.Hosts); err != nil {
+	if err := d.buildHosts(cfg.Hosts, cfg.LoopbackPrefix); err != nil {
 		return nil, fmt.Errorf("sim: config: %w", err)
 	}
 	for i, r := range cfg.Faults {
@@ -111,13 +121,20 @@ func New(cfg Config) (*Driver, error) {
 		}
 		d.journal = j
 	}
+	d.resume()
 	return d, nil
 }
 
 // buildHosts lays out the host pools. A host's ID depends only on its server model and its
 // position among that model's hosts, so it survives restarts and data directory moves, and the
 // inventory keeps recognising it.
-func (d *Driver) buildHosts(pools []HostPool) error {
+func (d *Driver) buildHosts(pools []HostPool, loopback string) error {
+	if loopback == "" {
+		loopback = "127.0"
+	}
+	if a, err := netip.ParseAddr(loopback + ".1.1"); err != nil || !a.Is4() || !a.IsLoopback() {
+		return fmt.Errorf("loopback_prefix %q: want two octets under 127, such as \"127.3\"", loopback)
+	}
 	perModel := map[string]int{}
 	seenIP := map[string]bool{}
 	number := 0
@@ -134,9 +151,10 @@ func (d *Driver) buildHosts(pools []HostPool) error {
 			if p.IPPrefix != "" {
 				ip, err = hostAddr(p.IPPrefix, j)
 			} else {
-				// Every host gets its own loopback address, from 127.0.1.1 up, so that each can
-				// bind the same ports on the real machine (Linux routes all of 127/8 to lo).
-				ip, err = hostAddr("127.0", number+254)
+				// Every host gets its own loopback address, from 127.0.1.1 (or the configured
+				// prefix's .1.1) up, so that its phones can bind the same ports as other hosts'
+				// phones on the real machine (Linux routes all of 127/8 to lo).
+				ip, err = hostAddr(loopback, number+254)
 			}
 			if err != nil {
 				return fmt.Errorf("hosts[%d]: %w", i, err)
@@ -150,7 +168,7 @@ func (d *Driver) buildHosts(pools []HostPool) error {
 				ServerModelName: p.ServerModelName,
 				ServerIP:        ip,
 				PublicIP:        ip,
-			}, number: number}
+			}, number: number, local: netip.MustParseAddr(ip).IsLoopback()}
 			perModel[p.ServerModelName]++
 			number++
 			d.hosts = append(d.hosts, h.Host)

@@ -2,8 +2,10 @@ package sim_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,12 +21,13 @@ const (
 	modelRX = "physical.rx2.32xlarge.4"
 )
 
-// newConfig is a small fleet over a fresh data directory.
+// newConfig is a small fleet over a fresh data directory, on loopback addresses of its own.
 func newConfig(t *testing.T) sim.Config {
 	t.Helper()
 	return sim.Config{
-		DataDir: t.TempDir(),
-		Logger:  slog.New(slog.NewTextHandler(t.Output(), nil)),
+		DataDir:        t.TempDir(),
+		Logger:         slog.New(slog.NewTextHandler(t.Output(), nil)),
+		LoopbackPrefix: loopbackPrefix(),
 		Hosts: []sim.HostPool{
 			{ServerModelName: modelKG, Count: 2},
 			{ServerModelName: modelRX, Count: 1},
@@ -32,10 +35,22 @@ func newConfig(t *testing.T) sim.Config {
 	}
 }
 
+// loopbacks numbers the drivers of this package's tests.
+var loopbacks atomic.Int32
+
+// loopbackPrefix gives each driver of the tests its own loopback block, so that phones of
+// parallel tests listen on the same ports without colliding. It stays in 127.1–127.99:
+// test/e2e gives its control planes the blocks above.
+func loopbackPrefix() string {
+	return fmt.Sprintf("127.%d", 1+loopbacks.Add(1)%99)
+}
+
+// newDriver builds a driver that the test closes at its end.
 func newDriver(t *testing.T, cfg sim.Config) *sim.Driver {
 	t.Helper()
 	d, err := sim.New(cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, d.Close()) })
 	return d
 }
 
@@ -77,11 +92,13 @@ func TestConformanceFromRegistry(t *testing.T) {
 	t.Parallel()
 	runtimetest.Exercise(t, func(t *testing.T) runtime.Driver {
 		d, err := runtime.New("sim", map[string]any{
-			"data_dir":  t.TempDir(),
-			"boot_time": "1ms",
-			"hosts":     []any{map[string]any{"server_model_name": modelKG, "count": 1}},
+			"data_dir":        t.TempDir(),
+			"boot_time":       "1ms",
+			"loopback_prefix": loopbackPrefix(),
+			"hosts":           []any{map[string]any{"server_model_name": modelKG, "count": 1}},
 		})
 		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, d.(*sim.Driver).Close()) })
 		return d
 	})
 }
@@ -97,7 +114,8 @@ func TestHosts(t *testing.T) {
 	require.Len(t, hosts, 6)
 
 	wantModels := []string{modelKG, modelKG, modelRX, modelKG, "physical.rx1.xlarge", "physical.rx1.xlarge"}
-	wantIPs := []string{"127.0.1.1", "127.0.1.2", "127.0.1.3", "127.0.1.4", "10.20.0.1", "10.20.0.2"}
+	lo := cfg.LoopbackPrefix
+	wantIPs := []string{lo + ".1.1", lo + ".1.2", lo + ".1.3", lo + ".1.4", "10.20.0.1", "10.20.0.2"}
 	ids := map[string]bool{}
 	for i, h := range hosts {
 		require.Equal(t, wantModels[i], h.ServerModelName)
@@ -136,8 +154,8 @@ func TestPhoneAddresses(t *testing.T) {
 	require.NoError(t, err)
 	b, err := d.CreatePhone(t.Context(), phoneSpec("b", hosts[1], 3, 20002))
 	require.NoError(t, err)
-	require.Equal(t, runtime.PhoneInfo{ID: "a", State: runtime.StateRunning, PhoneIP: "172.16.0.2", ADBAddr: "127.0.1.1:20001"}, a)
-	require.Equal(t, runtime.PhoneInfo{ID: "b", State: runtime.StateRunning, PhoneIP: "172.16.1.5", ADBAddr: "127.0.1.2:20002"}, b)
+	require.Equal(t, runtime.PhoneInfo{ID: "a", State: runtime.StateRunning, PhoneIP: "172.16.0.2", ADBAddr: hosts[0].ServerIP + ":20001"}, a)
+	require.Equal(t, runtime.PhoneInfo{ID: "b", State: runtime.StateRunning, PhoneIP: "172.16.1.5", ADBAddr: hosts[1].ServerIP + ":20002"}, b)
 }
 
 func TestCreateValidates(t *testing.T) {
@@ -194,6 +212,7 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, d.RemovePhone(ctx, removed.ID))
 
 	// A control-plane restart: a new driver over the same data directory.
+	require.NoError(t, d.Close())
 	d2 := newDriver(t, cfg)
 	require.Equal(t, hosts, hostsOf(t, d2))
 	for id, want := range map[string]runtime.State{
@@ -223,6 +242,7 @@ func TestPersistence(t *testing.T) {
 	requireState(t, d2, failed.ID, runtime.StateRunning)
 	require.NoError(t, d2.RemovePhone(ctx, running.ID))
 
+	require.NoError(t, d2.Close())
 	d3 := newDriver(t, cfg)
 	requireState(t, d3, stopped.ID, runtime.StateRunning)
 	requireState(t, d3, failed.ID, runtime.StateRunning)
@@ -239,6 +259,7 @@ func TestPersistenceHostDropped(t *testing.T) {
 	require.NoError(t, err)
 
 	cfg.Hosts = cfg.Hosts[:1] // the rx pool is gone from the configuration
+	require.NoError(t, d.Close())
 	d2 := newDriver(t, cfg)
 	info, err := d2.Phone(t.Context(), "orphan")
 	require.NoError(t, err, "a phone outlives its host's configuration so it can be removed")

@@ -71,11 +71,33 @@ func (r *record) apply(spec runtime.PhoneSpec) {
 	}
 }
 
-// phoneDir is where a phone's state file and data live.
+// A phone's directory, <DataDir>/phones/<id>, holds:
+//
+//	state.json   the driver's record of the phone
+//	device/      the adb device's own directory (internal/sim): device.json, its state, and fs/,
+//	             the file tree the phone sees from /
+//	data         a link to device/fs/data, the phone's /data: what restart keeps, reset wipes
+//	             (with the rest of device/), images capture and seed
+//
+// The link lets operators and tests find a phone's data where it has always been. device/ and
+// its data are made when first needed (the device's first boot, a seed, a write), so a phone
+// costs two entries in the file system until then.
+
+// phoneDir is where a phone's state file and device live.
 func (d *Driver) phoneDir(id string) string { return filepath.Join(d.dataDir, "phones", id) }
 
-// dataDirOf is the phone's data: kept by restart, wiped by reset.
-func (d *Driver) dataDirOf(id string) string { return filepath.Join(d.phoneDir(id), "data") }
+// deviceDir is the directory of the phone's adb device.
+func (d *Driver) deviceDir(id string) string { return filepath.Join(d.phoneDir(id), "device") }
+
+// dataDirOf is the phone's data: its /data, kept by restart, wiped by reset.
+func (d *Driver) dataDirOf(id string) string { return filepath.Join(d.deviceDir(id), dataPath) }
+
+// dataPath is the phone's /data under its device directory, and dataLink the name of the link to
+// it in the phone's directory.
+const (
+	dataPath = "fs/data"
+	dataLink = "data"
+)
 
 // writeRecord persists r atomically (write then rename) so that a crash leaves either the old or
 // the new state, never half a file.
@@ -116,20 +138,37 @@ func (d *Driver) makePhoneDir(id string) error {
 	if err != nil {
 		return fmt.Errorf("create phone dir: %w", err)
 	}
-	if err := os.Mkdir(d.dataDirOf(id), 0o750); err != nil {
+	if err := os.Symlink(filepath.Join("device", dataPath), filepath.Join(dir, dataLink)); err != nil {
 		return fmt.Errorf("create phone dir: %w", err)
 	}
 	return nil
 }
 
-// wipeData empties the phone's data directory, as a factory reset does.
+// wipeData deletes the phone's device, its data with it, as a factory reset does: the device
+// boots afresh from the phone's spec at its next connection.
 func (d *Driver) wipeData(id string) error {
-	data := d.dataDirOf(id)
-	if err := os.RemoveAll(data); err != nil {
+	if err := os.RemoveAll(d.deviceDir(id)); err != nil {
 		return fmt.Errorf("wipe data: %w", err)
 	}
-	if err := os.MkdirAll(data, 0o750); err != nil {
-		return fmt.Errorf("wipe data: %w", err)
+	return nil
+}
+
+// upgradeLayout moves the data of a phone written before phones had a device (phones/<id>/data
+// a directory) to its device's /data and links it; a phone already laid out is left alone.
+func (d *Driver) upgradeLayout(id string) error {
+	link := filepath.Join(d.phoneDir(id), dataLink)
+	fi, err := os.Lstat(link)
+	if err != nil || !fi.IsDir() {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(d.dataDirOf(id)), 0o750); err != nil {
+		return fmt.Errorf("upgrade layout: %w", err)
+	}
+	if err := os.Rename(link, d.dataDirOf(id)); err != nil {
+		return fmt.Errorf("upgrade layout: %w", err)
+	}
+	if err := os.Symlink(filepath.Join("device", dataPath), link); err != nil {
+		return fmt.Errorf("upgrade layout: %w", err)
 	}
 	return nil
 }
@@ -176,6 +215,9 @@ func (d *Driver) load() error {
 		}
 		if r.Version != recordVersion || r.ID != e.Name() {
 			return fmt.Errorf("phone state %s: version %d, id %q: not written by this driver", path, r.Version, r.ID)
+		}
+		if err := d.upgradeLayout(r.ID); err != nil {
+			return fmt.Errorf("phone %s: %w", r.ID, err)
 		}
 		h := d.hostByID[r.HostID]
 		if h == nil {

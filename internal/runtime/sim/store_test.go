@@ -85,14 +85,14 @@ func TestRestartSpecNeedsADB(t *testing.T) {
 	require.NoError(t, d.RestartPhone(t.Context(), noPorts))
 	info, err := d.Phone(t.Context(), spec.ID)
 	require.NoError(t, err)
-	require.Equal(t, "127.0.1.1:20001", info.ADBAddr)
+	require.Equal(t, hostsOf(t, d)[0].ServerIP+":20001", info.ADBAddr)
 
 	moved := spec
 	moved.Ports = map[int]int{5555: 20009}
 	require.NoError(t, d.ResetPhone(t.Context(), moved))
 	info, err = d.Phone(t.Context(), spec.ID)
 	require.NoError(t, err)
-	require.Equal(t, "127.0.1.1:20009", info.ADBAddr)
+	require.Equal(t, hostsOf(t, d)[0].ServerIP+":20009", info.ADBAddr)
 }
 
 func TestSpecIsCopied(t *testing.T) {
@@ -103,5 +103,5 @@ func TestSpecIsCopied(t *testing.T) {
 	spec.Ports[5555] = 30000 // the caller reuses its map
 	info, err := d.Phone(t.Context(), spec.ID)
 	require.NoError(t, err)
-	require.Equal(t, "127.0.1.1:20001", info.ADBAddr)
+	require.Equal(t, hostsOf(t, d)[0].ServerIP+":20001", info.ADBAddr)
 }

@@ -30,6 +30,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Images", func(t *testing.T) { t.Parallel(); exerciseImages(t, newStore) })
 	t.Run("Tags", func(t *testing.T) { t.Parallel(); exerciseTags(t, newStore) })
 	exerciseSecrets(t, newStore)
+	exerciseRateLimits(t, newStore)
 	exerciseServerFind(t, newStore)
 }
 
