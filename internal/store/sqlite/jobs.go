@@ -92,27 +92,27 @@ const claimSimple = `UPDATE jobs SET lease_owner = ?, lease_until = ?, attempt =
 		ORDER BY run_after, begin_time, id LIMIT ?)
 	RETURNING ` + jobCols
 
-// claimPerServer is claimSimple with the per-server bound: a runnable job of a server qualifies
-// only while its rank among that server's runnable jobs plus the server's live leases stays
-// within the bound, so no claim, concurrent or not, can push a server past PerServer live
-// leases. Jobs without a server are not bounded. The window ranks every runnable job, which
-// costs a sort of the backlog per claim; that is acceptable for the embedded database, and the
-// PostgreSQL store can do the same per server with LATERAL.
+// claimPerServer is claimSimple with the per-server bound: a runnable job qualifies while the
+// runnable jobs ahead of it on its server plus the server's live leases stay below the bound, so
+// no claim, concurrent or not, can push a server past PerServer live leases. It walks the queue in
+// order and stops at its LIMIT; the count ahead is capped at the bound, so each job walked costs at
+// most PerServer index steps (jobs_server_runnable) instead of a sort of the whole backlog. Jobs
+// without a server are not bounded.
 const claimPerServer = `UPDATE jobs SET lease_owner = ?, lease_until = ?, attempt = attempt + 1
 	WHERE id IN (
-		WITH cand AS (
-			SELECT id, server_id, run_after, begin_time,
-				ROW_NUMBER() OVER (PARTITION BY server_id ORDER BY run_after, begin_time, id) AS rn
-			FROM jobs
-			WHERE status = 1 AND run_after <= ? AND (lease_owner = '' OR lease_until < ?)
-		), live AS (
+		WITH live AS (
 			SELECT server_id, count(*) AS n FROM jobs
 			WHERE status = 1 AND server_id <> '' AND lease_owner <> '' AND lease_until >= ?
-			GROUP BY server_id
-		)
-		SELECT c.id FROM cand c LEFT JOIN live l ON l.server_id = c.server_id
-		WHERE c.server_id = '' OR c.rn + coalesce(l.n, 0) <= ?
-		ORDER BY c.run_after, c.begin_time, c.id LIMIT ?)
+			GROUP BY server_id)
+		SELECT j.id FROM jobs j LEFT JOIN live l ON l.server_id = j.server_id
+		WHERE j.status = 1 AND j.run_after <= ? AND (j.lease_owner = '' OR j.lease_until < ?)
+			AND (j.server_id = '' OR coalesce(l.n, 0) + (
+				SELECT count(*) FROM (SELECT 1 FROM jobs k
+					WHERE k.server_id = j.server_id AND k.status = 1 AND k.run_after <= ?
+						AND (k.lease_owner = '' OR k.lease_until < ?)
+						AND (k.run_after, k.begin_time, k.id) < (j.run_after, j.begin_time, j.id)
+					LIMIT ?)) < ?)
+		ORDER BY j.run_after, j.begin_time, j.id LIMIT ?)
 	RETURNING ` + jobCols
 
 // JobClaim leases up to Limit runnable jobs to Owner until Now+Lease and counts an attempt on
@@ -133,15 +133,23 @@ func (s *Store) JobClaim(ctx context.Context, p *store.JobClaimParams) ([]store.
 	query, args := claimSimple, []any{p.Owner, until, nowUS, nowUS, p.Limit}
 	if p.PerServer > 0 {
 		query = claimPerServer
-		args = []any{p.Owner, until, nowUS, nowUS, nowUS, p.PerServer, p.Limit}
+		args = []any{p.Owner, until, nowUS, nowUS, nowUS, nowUS, nowUS, p.PerServer, p.PerServer, p.Limit}
 	}
-	rows, err := s.q.QueryContext(ctx, query, args...)
+	// The claim is one UPDATE … RETURNING; running it in a transaction makes it queue for the
+	// writer lock like every other write.
+	var out []store.Job
+	err := s.InTx(ctx, func(tx store.Store) error {
+		rows, err := tx.(*Store).q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("claim jobs: %w", mapErr(err))
+		}
+		if out, err = collectJobs(rows); err != nil {
+			return fmt.Errorf("claim jobs: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("claim jobs: %w", mapErr(err))
-	}
-	out, err := collectJobs(rows)
-	if err != nil {
-		return nil, fmt.Errorf("claim jobs: %w", err)
+		return nil, err
 	}
 	// RETURNING gives rows in no promised order.
 	sort.Slice(out, func(a, b int) bool {

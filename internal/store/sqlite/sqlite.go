@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/opencph/opencph/internal/store"
 
@@ -29,8 +30,14 @@ type querier interface {
 }
 
 // Store implements store.Store on SQLite.
+//
+// SQLite has one write lock per database. The process's writers take wmu before they ask for it,
+// so they queue in Go, in order; left to SQLite's busy handler, a writer sleeps and retries and
+// can lose the lock again and again under a busy job engine until busy_timeout fails a valid
+// request. Readers never take wmu (WAL lets them run beside the writer).
 type Store struct {
 	db    *sql.DB
+	wmu   *sync.Mutex
 	tx    *sql.Tx // set on the Store that InTx hands to its function
 	stmts *stmtCache
 	q     querier
@@ -52,7 +59,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// loses its prepared statements.
 	db.SetMaxIdleConns(16)
 	stmts := newStmtCache(db)
-	s := &Store{db: db, stmts: stmts, q: cachedQuerier{cache: stmts}}
+	wmu := &sync.Mutex{}
+	s := &Store{db: db, wmu: wmu, stmts: stmts, q: cachedQuerier{cache: stmts, wmu: wmu}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -71,11 +79,16 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Store{db: s.db, tx: tx, stmts: s.stmts, q: cachedQuerier{cache: s.stmts, tx: tx}}); err != nil {
+	in := *s
+	in.tx = tx
+	in.q = cachedQuerier{cache: s.stmts, tx: tx}
+	if err := fn(&in); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -59,6 +60,16 @@ func (c *stmtCache) close() {
 type cachedQuerier struct {
 	cache *stmtCache
 	tx    *sql.Tx
+	wmu   *sync.Mutex // the Store's writer lock, taken by writes outside a transaction
+}
+
+// isWrite reports whether a statement changes the database, by its first keyword.
+func isWrite(query string) bool {
+	switch strings.ToUpper(strings.Fields(query + " x")[0]) {
+	case "INSERT", "UPDATE", "DELETE", "REPLACE":
+		return true
+	}
+	return false
 }
 
 func (q cachedQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -81,6 +92,10 @@ func (q cachedQuerier) raw() querier {
 }
 
 func (q cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if q.tx == nil && q.wmu != nil && isWrite(query) {
+		q.wmu.Lock()
+		defer q.wmu.Unlock()
+	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return nil, err
